@@ -1,0 +1,549 @@
+"""The shared semantic model: names, constants and value origins.
+
+The model is the first visitor of the batched traversal.  It keeps a stack
+of scopes and records each binding when the binding statement is *left*, so
+a rule looking at `p = torch.log(p)` still sees the `p` from before.  Rules
+never re-derive any of this: they ask `qualname`, `call_op`, `const` and
+`origin`.
+
+Where a value cannot be resolved the answer is None, and rules that depend
+on origins stay silent.
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+from dataclasses import dataclass, replace
+from typing import Optional, Sequence
+
+import libcst as cst
+
+from . import vocab
+
+_BUILTINS = frozenset(dir(builtins))
+# Identifiers that name a numerical guard whose value is set elsewhere
+# (a config, a caller): `x + self.eps` is treated as guarded.
+_GUARD_WORDS = ("eps", "epsilon", "tiny", "smooth", "delta")
+_MAX_DEPTH = 25
+
+
+@dataclass(frozen=True)
+class Const:
+    value: float
+    source: str = ""  # where the value came from, for messages
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: str  # the operation that produced the value: "softmax", "sum", "count", ...
+    positive: bool = False  # provably > 0
+    node: object = None  # the producing call (or, for "self", the class scope)
+    inner: Optional[str] = None  # for "log": the origin kind of its argument
+
+
+@dataclass(frozen=True)
+class Fact:
+    qualname: Optional[str] = None
+    const: Optional[Const] = None
+    origin: Optional[Origin] = None
+
+    def key(self):
+        o = self.origin
+        return (self.qualname, self.const and self.const.value,
+                o and (o.kind, o.positive, o.inner, o.node if o.kind == "self" else None))
+
+
+UNKNOWN = Fact()
+
+
+class Scope:
+    __slots__ = ("kind", "names", "parent", "attrs", "name")
+
+    def __init__(self, kind: str, parent: Optional["Scope"], name: str = ""):
+        self.kind = kind
+        self.names: dict[str, Fact] = {}
+        self.parent = parent
+        self.attrs: dict[str, Fact] = {}  # class scopes: self.<attr> set in __init__
+        self.name = name
+
+
+class _Frame:
+    """Bindings made inside one conditional construct (if/for/while/try)."""
+    __slots__ = ("scope", "before", "facts")
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+        self.before: dict[str, Optional[Fact]] = {}
+        self.facts: dict[str, list[Fact]] = {}
+
+
+def dotted(node: cst.CSTNode) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = dotted(node.value)
+        return head and f"{head}.{node.attr.value}"
+    return None
+
+
+def fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def positional(call: cst.Call) -> list[cst.BaseExpression]:
+    return [a.value for a in call.args if a.keyword is None and not a.star]
+
+
+def keyword(call: cst.Call, name: str) -> Optional[cst.BaseExpression]:
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == name:
+            return a.value
+    return None
+
+
+def has_star(call: cst.Call) -> bool:
+    return any(a.star for a in call.args)
+
+
+def argument(call: cst.Call, index: int, name: str) -> Optional[cst.BaseExpression]:
+    """The argument bound to parameter `name` at positional slot `index`."""
+    pos = positional(call)
+    return pos[index] if index < len(pos) else keyword(call, name)
+
+
+class Op:
+    """A call resolved to an operation.  `args` are the operation's operands:
+    for `x.clamp(min=1)` and `torch.clamp(x, min=1)` alike, args[0] is x."""
+    __slots__ = ("name", "call", "args", "method")
+
+    def __init__(self, name: str, call: cst.Call, method: bool):
+        self.name = name
+        self.call = call
+        self.method = method
+        pos = positional(call)
+        self.args = [call.func.value, *pos] if method else pos
+
+    def arg(self, index: int, keyword_name: str) -> Optional[cst.BaseExpression]:
+        if index < len(self.args):
+            return self.args[index]
+        return keyword(self.call, keyword_name)
+
+    @property
+    def subject(self) -> Optional[cst.BaseExpression]:
+        return self.arg(0, "input")
+
+
+_CONDITIONAL = ("If", "For", "While", "Try", "TryStar", "Match")
+_COMPREHENSIONS = ("ListComp", "SetComp", "DictComp", "GeneratorExp")
+
+
+def visitor_names(cls) -> tuple[str, ...]:
+    """The visit_/leave_ methods a batchable visitor class defines, found once
+    per class instead of once per file as `get_visitors` would."""
+    return tuple(name for name, fn in inspect.getmembers(cls, inspect.isfunction)
+                 if name.startswith(("visit_", "leave_")) and not getattr(fn, "_is_no_op", False))
+
+
+class Model(cst.BatchableCSTVisitor):
+    def get_visitors(self):
+        names = Model.__dict__.get("_names") or _cache_names(Model)
+        return {name: getattr(self, name) for name in names}
+
+    def __init__(self, prescan: bool = False, stack: Sequence[Scope] = ()):
+        super().__init__()
+        self.stack: list[Scope] = list(stack) or [Scope("module", None)]
+        self.frames: list[_Frame] = []
+        self.prescan = prescan  # recording self.<attr> bindings of one __init__
+
+    # ---------------------------------------------------------------- scopes
+    @property
+    def scope(self) -> Scope:
+        return self.stack[-1]
+
+    def lookup(self, name: str) -> Optional[Fact]:
+        scope: Optional[Scope] = self.scope
+        first = True
+        while scope is not None:
+            # a class body's names are not visible from the methods inside it
+            if first or scope.kind != "class":
+                fact = scope.names.get(name)
+                if fact is not None:
+                    return fact
+            first = False
+            scope = scope.parent
+        if name in _BUILTINS:
+            return Fact(qualname=f"builtins.{name}")
+        return None
+
+    def bind(self, name: str, fact: Fact) -> None:
+        scope = self.scope
+        for frame in self.frames:
+            if frame.scope is scope:
+                frame.before.setdefault(name, scope.names.get(name))
+                frame.facts.setdefault(name, []).append(fact)
+        scope.names[name] = fact
+
+    def _push(self, kind: str, name: str = "") -> Scope:
+        scope = Scope(kind, self.scope, name)
+        self.stack.append(scope)
+        return scope
+
+    def _pop(self, *_args) -> None:
+        self.stack.pop()
+
+    def _bind_targets(self, target: cst.CSTNode, fact: Fact = UNKNOWN) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value, fact)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._bind_targets(el.value)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_targets(target.value)
+        elif isinstance(target, cst.Attribute) and self.prescan:
+            owner = self.self_class(target.value)
+            if owner is not None:
+                attr = target.attr.value
+                old = owner.attrs.get(attr)
+                owner.attrs[attr] = fact if old is None or old.key() == fact.key() else UNKNOWN
+
+    # -------------------------------------------------------------- visitors
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted(alias.name)
+            if alias.asname is not None:
+                self._bind_targets(alias.asname.name, Fact(qualname=full))
+            else:
+                head = full.split(".", 1)[0]
+                self.bind(head, Fact(qualname=head))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = None if node.relative else dotted(node.module) if node.module else None
+        for alias in node.names:
+            name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name)
+            fact = Fact(qualname=f"{module}.{name}") if module else UNKNOWN
+            target = alias.asname.name if alias.asname is not None else alias.name
+            self._bind_targets(target, fact)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.bind(node.name.value, UNKNOWN)
+        outer = self.scope
+        scope = self._push("function", node.name.value)
+        params = node.params
+        ordered = [*params.posonly_params, *params.params]
+        static = any(dotted(d.decorator) in ("staticmethod", "classmethod") for d in node.decorators)
+        for i, p in enumerate([*ordered, *params.kwonly_params]):
+            fact = UNKNOWN
+            if i == 0 and outer.kind == "class" and not static and p in ordered:
+                fact = Fact(origin=Origin("self", node=outer))
+            elif p.default is not None:
+                c = self._const_in(p.default, outer)
+                if c is not None:
+                    fact = Fact(const=Const(c.value, f"default of parameter {p.name.value} "
+                                                     f"in {node.name.value}()"))
+            scope.names[p.name.value] = fact
+        for p in (params.star_arg, params.star_kwarg):
+            if isinstance(p, cst.Param):
+                scope.names[p.name.value] = UNKNOWN
+
+    leave_FunctionDef = _pop
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        scope = self._push("function")
+        p = node.params
+        for param in (*p.posonly_params, *p.params, *p.kwonly_params, p.star_arg, p.star_kwarg):
+            if isinstance(param, cst.Param):
+                scope.names[param.name.value] = UNKNOWN
+
+    leave_Lambda = _pop
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.bind(node.name.value, UNKNOWN)
+        scope = self._push("class", node.name.value)
+        if self.prescan:
+            return
+        for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
+                sub = Model(prescan=True, stack=self.stack)
+                cst.visit_batched(stmt, [sub])
+        del scope
+
+    leave_ClassDef = _pop
+
+    def _visit_comp(self, node) -> None:
+        self._push("function")
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _pop
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind_targets(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._open_frame(node)
+        self._bind_targets(node.target)
+
+    def _open_frame(self, node) -> None:
+        self.frames.append(_Frame(self.scope))
+
+    visit_If = visit_While = visit_Try = visit_TryStar = visit_Match = _open_frame
+
+    def _close_frame(self, node) -> None:
+        frame = self.frames.pop()
+        for name, facts in frame.facts.items():
+            before = frame.before.get(name)
+            candidates = facts + ([before] if before is not None else [])
+            if len({f.key() for f in candidates}) > 1:
+                frame.scope.names[name] = UNKNOWN
+
+    leave_If = leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _close_frame
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        fact = self.fact(node.value)
+        for t in node.targets:
+            self._bind_targets(t.target, self._named(t.target, fact))
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            fact = self.fact(node.value)
+            self._bind_targets(node.target, self._named(node.target, fact))
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_targets(node.target)
+        if isinstance(node.target, cst.Attribute) and self.prescan:
+            self._bind_targets(node.target, Fact(origin=Origin("reassigned")))
+
+    def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_targets(node.target, self.fact(node.value))
+
+    def leave_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_targets(node.asname.name)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_targets(node.name.name)
+
+    def _named(self, target: cst.CSTNode, fact: Fact) -> Fact:
+        """Record in a constant where it was bound, for messages."""
+        if fact.const is None:
+            return fact
+        text = dotted(target)
+        if text is None:
+            return fact
+        where = "" if self.scope.kind == "function" else f" at {self.scope.kind} level"
+        source = f"{text} = {fmt(fact.const.value)}{where}"
+        if fact.const.source:
+            source += f", from the {fact.const.source}"
+        return replace(fact, const=Const(fact.const.value, source))
+
+    # --------------------------------------------------------------- queries
+    def fact(self, expr: cst.BaseExpression) -> Fact:
+        return Fact(self.qualname(expr), self.const(expr), self.origin(expr))
+
+    def self_class(self, expr: cst.CSTNode) -> Optional[Scope]:
+        """The class scope when `expr` is the `self` of a method."""
+        if isinstance(expr, cst.Name):
+            fact = self.lookup(expr.value)
+            if fact is not None and fact.origin is not None and fact.origin.kind == "self":
+                return fact.origin.node
+        return None
+
+    def _attr_fact(self, expr: cst.Attribute) -> Optional[Fact]:
+        owner = self.self_class(expr.value)
+        if owner is None:
+            return None
+        attr = expr.attr.value
+        return owner.attrs.get(attr) or owner.names.get(attr)
+
+    def _name_fact(self, expr: cst.CSTNode) -> Optional[Fact]:
+        if isinstance(expr, cst.Name):
+            return self.lookup(expr.value)
+        if isinstance(expr, cst.Attribute):
+            return self._attr_fact(expr)
+        return None
+
+    def qualname(self, expr: cst.CSTNode) -> Optional[str]:
+        if isinstance(expr, cst.Name):
+            fact = self.lookup(expr.value)
+            return fact.qualname if fact is not None else None
+        if isinstance(expr, cst.Attribute):
+            head = self.qualname(expr.value)
+            if head is not None:
+                return f"{head}.{expr.attr.value}"
+            fact = self._attr_fact(expr)
+            return fact.qualname if fact is not None else None
+        return None
+
+    def call_op(self, call: cst.CSTNode) -> Optional[Op]:
+        if not isinstance(call, cst.Call):
+            return None
+        func = call.func
+        qn = self.qualname(func)
+        if qn is not None:
+            name = vocab.FUNCTIONS.get(qn)
+            return Op(name, call, method=False) if name else None
+        if isinstance(func, cst.Attribute):
+            attr = func.attr.value
+            if attr in vocab.SHAPE_METHODS:
+                return Op("shape", call, method=True)
+            entry = vocab.METHODS.get(attr)
+            if entry is not None and len(positional(call)) <= entry[1] and not has_star(call):
+                return Op(entry[0], call, method=True)
+        return None
+
+    def const(self, expr: cst.CSTNode) -> Optional[Const]:
+        return self._const(expr, 0)
+
+    def _const_in(self, expr: cst.CSTNode, scope: Scope) -> Optional[Const]:
+        saved, self.stack = self.stack, self.stack[: self.stack.index(scope) + 1]
+        try:
+            return self.const(expr)
+        finally:
+            self.stack = saved
+
+    def _const(self, expr: cst.CSTNode, depth: int) -> Optional[Const]:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, (cst.Integer, cst.Float)):
+            return Const(float(expr.evaluated_value))
+        if isinstance(expr, cst.UnaryOperation):
+            inner = self._const(expr.expression, depth + 1)
+            if inner is None:
+                return None
+            if isinstance(expr.operator, cst.Minus):
+                return Const(-inner.value, inner.source)
+            return inner if isinstance(expr.operator, cst.Plus) else None
+        if isinstance(expr, cst.BinaryOperation):
+            left = self._const(expr.left, depth + 1)
+            right = left and self._const(expr.right, depth + 1)
+            if right is None:
+                return None
+            try:
+                value = _ARITH[type(expr.operator)](left.value, right.value)
+            except (KeyError, ArithmeticError, ValueError):
+                return None
+            return Const(float(value), left.source or right.source)
+        fact = self._name_fact(expr)
+        return fact.const if fact is not None else None
+
+    def is_guard_name(self, expr: cst.CSTNode) -> bool:
+        """`eps`, `self.eps`, `cfg.smooth`: a guard whose value is set elsewhere."""
+        name = expr.value if isinstance(expr, cst.Name) else \
+            expr.attr.value if isinstance(expr, cst.Attribute) else None
+        return name is not None and any(w in name.lower() for w in _GUARD_WORDS)
+
+    def positive(self, expr: cst.CSTNode) -> bool:
+        o = self.origin(expr)
+        return o is not None and o.positive
+
+    def _floor_positive(self, expr: Optional[cst.CSTNode], depth: int) -> bool:
+        if expr is None:
+            return False
+        c = self._const(expr, depth + 1)
+        if c is not None:
+            return c.value > 0
+        return self.is_guard_name(expr) or self._positive(expr, depth + 1)
+
+    def _positive(self, expr: cst.CSTNode, depth: int) -> bool:
+        o = self._origin(expr, depth)
+        return o is not None and o.positive
+
+    def origin(self, expr: cst.CSTNode) -> Optional[Origin]:
+        return self._origin(expr, 0)
+
+    def _origin(self, expr: cst.CSTNode, depth: int) -> Optional[Origin]:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            fact = self._name_fact(expr)
+            if fact is None:
+                return None
+            if fact.origin is None and fact.const is not None and fact.const.value > 0:
+                return _POSITIVE_CONST
+            return fact.origin
+        if isinstance(expr, (cst.Integer, cst.Float)):
+            return _POSITIVE_CONST if float(expr.evaluated_value) > 0 else None
+        if isinstance(expr, cst.Subscript):
+            return self._origin(expr.value, depth + 1)
+        if isinstance(expr, cst.Comparison) or (
+                isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Not, cst.BitInvert))):
+            return _BOOL
+        if isinstance(expr, cst.BinaryOperation):
+            return self._binary_origin(expr, depth)
+        if isinstance(expr, cst.Call):
+            return self._call_origin(expr, depth)
+        return None
+
+    def _binary_origin(self, expr: cst.BinaryOperation, depth: int) -> Optional[Origin]:
+        op = expr.operator
+        if isinstance(op, cst.Add):
+            if self._floor_positive(expr.right, depth) or self._floor_positive(expr.left, depth):
+                return Origin("guard", positive=True)
+        elif isinstance(op, (cst.Multiply, cst.Divide)):
+            if self._positive(expr.left, depth + 1) and self._positive(expr.right, depth + 1):
+                return Origin("product", positive=True)
+        elif isinstance(op, (cst.BitAnd, cst.BitOr)):
+            left = self._origin(expr.left, depth + 1)
+            if left is not None and left.kind == "bool":
+                return _BOOL
+        return None
+
+    def _call_origin(self, call: cst.Call, depth: int) -> Optional[Origin]:
+        op = self.call_op(call)
+        if op is None:
+            return self._constructor_origin(call)
+        name = op.name
+        if name == "shape":
+            subject = op.subject
+            return subject is not None and self._origin(subject, depth + 1) or None
+        if name == "exp" or name == "ones" or name == "ones_like":
+            return Origin(name, positive=True, node=call)
+        if name in ("clamp", "clamp_min"):
+            return Origin("clamp", positive=self._floor_positive(op.arg(1, "min"), depth), node=call)
+        if name == "maximum":
+            pos = any(self._floor_positive(op.arg(i, n), depth) for i, n in ((0, "input"), (1, "other")))
+            return Origin("maximum", positive=pos, node=call)
+        if name == "tensor":
+            c = op.subject is not None and self._const(op.subject, depth + 1)
+            return Origin("tensor", positive=bool(c) and c.value > 0, node=call)
+        if name == "sum":
+            inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
+            if inner is not None and inner.kind in ("bool", "count"):
+                return Origin("count", node=call)
+            return Origin("sum", positive=bool(inner and inner.positive), node=call)
+        if name == "count_nonzero":
+            return Origin("count", node=call)
+        if name in vocab.LOG_OPS:
+            inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
+            return Origin("log", node=call, inner=inner.kind if inner else None)
+        return Origin(name, node=call)
+
+    def _constructor_origin(self, call: cst.Call) -> Optional[Origin]:
+        func = call.func
+        qn = self.qualname(func)
+        if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
+            qn = self.qualname(func.value)
+        if qn is not None and vocab.is_hf_model_class(qn):
+            return Origin("hf_model", node=call)
+        if qn == "builtins.max":
+            if any(self._floor_positive(a, 0) for a in positional(call)):
+                return Origin("maximum", positive=True, node=call)
+        return None
+
+
+_POSITIVE_CONST = Origin("const", positive=True)
+_BOOL = Origin("bool")
+_ARITH = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.Divide: lambda a, b: a / b,
+    cst.Power: lambda a, b: a ** b,
+}
+
+
+def _cache_names(cls):
+    cls._names = visitor_names(cls)
+    return cls._names

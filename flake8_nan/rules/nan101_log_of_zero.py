@@ -1,0 +1,48 @@
+import libcst as cst
+
+from .. import vocab
+from .base import Rule
+
+
+class LogOfZero(Rule):
+    code = "NAN101"
+    summary = "log of a value that can be 0"
+    why = (
+        "`torch.log(0)` is `-inf`, and its gradient `1/x` is `inf` there: one zero in the "
+        "batch turns the loss into `-inf`/`nan` and the next optimizer step writes NaN into "
+        "every weight. Probabilities, ReLU outputs, counts and normalised weights all reach 0 "
+        "exactly, and in float16 any value below about 5.96e-8 already is 0.")
+    bad = """\
+import torch
+p = torch.tensor([0.0, 0.5], requires_grad=True)
+torch.log(p).sum().backward()
+out = p.grad
+"""
+    good = """\
+import torch
+p = torch.tensor([0.0, 0.5], requires_grad=True)
+torch.log(p.clamp_min(1e-6)).sum().backward()
+out = p.grad
+"""
+    fix = ("Clamp the argument away from 0 before the log: `torch.log(p.clamp_min(eps))`. "
+           "Values below eps change, so the fix is not applied automatically.")
+    fix_safety = "unsafe"
+    references = ("torch.log documentation: log(0) = -inf",
+                  "pytorch/pytorch#20614 (nan gradients from log of 0)")
+    triggers = (frozenset(vocab.LOG_OPS),)
+
+    # Arguments that another rule owns, with a better fix than clamping.
+    deferred = frozenset({"softmax", "sigmoid"})
+
+    def visit_Call(self, node: cst.Call) -> None:
+        op = self.model.call_op(node)
+        if op is None or op.name not in vocab.LOG_OPS:
+            return
+        arg = op.subject
+        if arg is None:
+            return
+        origin = self.model.origin(arg)
+        if origin is not None and (origin.positive or origin.kind in self.deferred):
+            return
+        self.report(node, f"{op.name} of a value that can be 0 gives -inf and NaN gradients; "
+                          f"guard it: torch.{op.name}({self.with_method(arg, 'clamp_min(eps)')})")

@@ -1,0 +1,60 @@
+from typing import Optional
+
+import libcst as cst
+
+from ..engine import DIVISION
+from .base import Rule
+
+
+class DivideBySum(Rule):
+    code = "NAN201"
+    summary = "division by a sum or count that can be 0"
+    why = (
+        "A mask with no True entry sums to 0, and so does a row of zero weights: `x / "
+        "mask.sum()` is then 0/0 = NaN (or x/0 = inf), in the forward pass and in the "
+        "gradient. Empty masks are common: a batch without positives, a sentence shorter "
+        "than the window, an entity with no mention.")
+    bad = """\
+import torch
+x = torch.ones(2, 3)
+mask = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+out = (x * mask).sum(dim=1) / mask.sum(dim=1)
+"""
+    good = """\
+import torch
+x = torch.ones(2, 3)
+mask = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
+"""
+    fix = ("Clamp the denominator: `.clamp_min(1)` for a count (a mask sum), "
+           "`.clamp_min(eps)` for a float sum. Rows that were 0/0 become 0, so the fix is "
+           "not applied automatically.")
+    fix_safety = "unsafe"
+    references = ("torch.Tensor.sum documentation", "torch.clamp_min documentation")
+    triggers = (frozenset({"sum", "count_nonzero"}),
+                frozenset({DIVISION, "div", "div_", "true_divide", "divide"}))
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Divide):
+            self._check(node.right)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, cst.DivideAssign):
+            self._check(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        op = self.model.call_op(node)
+        if op is not None and op.name in ("div", "true_divide", "divide"):
+            self._check(op.arg(1, "other"))
+
+    def _check(self, denominator: Optional[cst.BaseExpression]) -> None:
+        if denominator is None:
+            return
+        origin = self.model.origin(denominator)
+        if origin is None or origin.kind not in ("sum", "count") or origin.positive:
+            return
+        text = self.snippet(denominator)
+        count = origin.kind == "count" or "mask" in text.lower() or "count" in text.lower()
+        floor, what = ("1", "a count") if count else ("eps", "a sum")
+        self.report(denominator, f"division by {what} that can be 0 gives NaN/inf; "
+                                 f"use {self.with_method(denominator, f'clamp_min({floor})')}")

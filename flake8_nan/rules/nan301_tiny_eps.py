@@ -1,0 +1,79 @@
+from typing import Optional
+
+import libcst as cst
+
+from ..model import Const, fmt
+from .base import Rule
+from ..engine import TINY
+
+
+class TinyEps(Rule):
+    code = "NAN301"
+    summary = "eps too small to survive float16 (or float32 next to 1)"
+    why = (
+        "An eps guards a log, a sqrt or a division only if it survives the arithmetic. The "
+        "smallest float16 subnormal is about 5.96e-8, so 1e-8 and 1e-10 round to exactly 0 "
+        "under float16 autocast and the guard disappears; in float32, 1 + 1e-10 == 1. "
+        "Measured on an H100 under float16 autocast: `h / (h.abs().max() + 1e-8)` and "
+        "`torch.log(F.relu(h) + 1e-8)` on an all-zero row gave NaN/inf, with 1e-7 both "
+        "stayed finite.")
+    bad = """\
+import torch
+h = torch.zeros(4, dtype=torch.float16)
+out = torch.log(h + 1e-8)
+"""
+    good = """\
+import torch
+h = torch.zeros(4, dtype=torch.float16)
+out = torch.log(h + 1e-6)
+"""
+    fix = ("Raise eps to at least the threshold (1e-6 is a common choice), or use "
+           "`torch.finfo(x.dtype).eps`/`.tiny`. The numbers change slightly, so the fix is "
+           "not applied automatically.")
+    fix_safety = "unsafe"
+    options = ("nan-min-eps (default 1e-7): the smallest eps accepted",)
+    references = ("IEEE 754 binary16: smallest subnormal 2**-24 = 5.96e-8",
+                  "torch.finfo documentation")
+    triggers = (frozenset({TINY}),)
+
+    GUARDED = frozenset({"log", "log2", "log10", "sqrt", "rsqrt"})
+
+    def visit_Call(self, node: cst.Call) -> None:
+        op = self.model.call_op(node)
+        if op is None:
+            return
+        if op.name in self.GUARDED or (op.name == "div" and len(op.args) > 1):
+            target = op.args[1] if op.name == "div" else op.subject
+            if target is not None:
+                self._check_sum(target)
+        elif op.name in ("clamp", "clamp_min"):
+            self._check(op.arg(1, "min"))
+        elif op.name == "maximum":
+            self._check(op.arg(1, "other"))
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, (cst.Divide, cst.FloorDivide)):
+            self._check_sum(node.right)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, cst.DivideAssign):
+            self._check_sum(node.value)
+
+    def _check_sum(self, expr: cst.BaseExpression) -> None:
+        """Look for the eps among the terms of `a + b + eps`."""
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            self._check_sum(expr.left)
+            self._check_sum(expr.right)
+        else:
+            self._check(expr)
+
+    def _check(self, expr: Optional[cst.BaseExpression]) -> None:
+        if expr is None:
+            return
+        const: Optional[Const] = self.model.const(expr)
+        if const is None or not 0 < const.value < self.options.min_eps:
+            return
+        where = f" ({const.source})" if const.source else ""
+        self.report(expr, f"eps {fmt(const.value)}{where} is below {fmt(self.options.min_eps)}: "
+                          "it rounds to 0 in float16 and vanishes next to 1 in float32; "
+                          "use 1e-6 or torch.finfo(x.dtype).eps")

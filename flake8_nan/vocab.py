@@ -1,0 +1,70 @@
+"""What the model knows about PyTorch spellings.
+
+Every spelling of an operation maps onto one operation name, so rules speak
+of operations ("log", "softmax", "sum") and never of spellings.
+"""
+
+_F = "torch.nn.functional"
+
+# Fully qualified function names -> operation.
+FUNCTIONS = {
+    **{f"torch.{n}": n for n in ("log", "log2", "log10", "exp", "sqrt", "rsqrt", "sigmoid",
+                                  "softmax", "log_softmax", "sum", "count_nonzero", "clamp",
+                                  "clip", "clamp_min", "maximum", "div", "true_divide",
+                                  "divide", "ones", "ones_like", "tensor", "kl_div")},
+    **{f"torch.Tensor.{n}": n for n in ("log", "log2", "log10", "exp", "sqrt", "rsqrt",
+                                         "sigmoid", "softmax", "log_softmax", "sum",
+                                         "count_nonzero", "clamp", "clip", "clamp_min",
+                                         "div", "true_divide", "divide")},
+    "torch.special.log_softmax": "log_softmax",
+    "torch.special.softmax": "softmax",
+    "torch.special.expit": "sigmoid",
+    "torch.special.exp2": "exp",
+    "torch.exp2": "exp",
+    f"{_F}.softmax": "softmax",
+    f"{_F}.log_softmax": "log_softmax",
+    f"{_F}.sigmoid": "sigmoid",
+    f"{_F}.kl_div": "kl_div",
+    "torch.nn.KLDivLoss": "KLDivLoss",
+    "torch.nn.modules.loss.KLDivLoss": "KLDivLoss",
+    **{f"torch.{n}": "shape" for n in ("unsqueeze", "squeeze", "reshape", "transpose",
+                                        "permute", "flatten", "detach", "movedim")},
+}
+
+# Tensor method names -> operation, with the largest number of positional
+# arguments the tensor method takes.  The cap keeps `self.log("loss", x)`
+# (a Lightning logger) or `logger.log(level, msg)` from reading as Tensor.log.
+METHODS = {
+    "log": ("log", 0), "log2": ("log2", 0), "log10": ("log10", 0),
+    "exp": ("exp", 0), "sqrt": ("sqrt", 0), "rsqrt": ("rsqrt", 0),
+    "sigmoid": ("sigmoid", 0), "softmax": ("softmax", 2), "log_softmax": ("log_softmax", 2),
+    "sum": ("sum", 2), "count_nonzero": ("count_nonzero", 1),
+    "clamp": ("clamp", 2), "clip": ("clamp", 2), "clamp_min": ("clamp_min", 1),
+    "clamp_": ("clamp", 2), "clamp_min_": ("clamp_min", 1),
+    "div": ("div", 1), "div_": ("div", 1), "true_divide": ("div", 1), "divide": ("div", 1),
+}
+
+# Methods that change shape, dtype or device and cannot turn a zero into
+# anything else: a value keeps its origin through them.
+SHAPE_METHODS = frozenset({
+    "unsqueeze", "unsqueeze_", "squeeze", "squeeze_", "expand", "expand_as", "view",
+    "view_as", "reshape", "reshape_as", "transpose", "transpose_", "permute", "flatten",
+    "float", "double", "half", "bfloat16", "to", "type", "type_as", "detach", "detach_",
+    "contiguous", "clone", "cpu", "cuda", "repeat", "repeat_interleave", "movedim",
+})
+
+LOG_OPS = frozenset({"log", "log2", "log10"})
+
+# transformers classes whose instances are models that take an attention mask.
+HF_MODEL_SUFFIXES = ("Model", "Encoder")
+HF_NOT_MODELS = ("Tokenizer", "Config", "Processor", "FeatureExtractor", "Pipeline",
+                 "Trainer", "Output")
+
+
+def is_hf_model_class(qualname: str) -> bool:
+    if not qualname.startswith("transformers."):
+        return False
+    name = qualname.rsplit(".", 1)[-1]
+    if any(bad in name for bad in HF_NOT_MODELS) or not name[:1].isupper():
+        return False
+    return name.endswith(HF_MODEL_SUFFIXES) or "For" in name or name.startswith("AutoModel")
