@@ -114,7 +114,7 @@ def _always_kept(stmt: ast.stmt) -> bool:
         value = stmt.value
         if isinstance(value, ast.UnaryOp):
             value = value.operand
-        return isinstance(value, ast.Constant)
+        return isinstance(value, (ast.Constant, ast.Name, ast.Attribute))  # constants, aliases
     if isinstance(stmt, (ast.If, ast.Try)):
         return any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(stmt))
     return False

@@ -272,13 +272,15 @@ class Model(cst.BatchableCSTVisitor):
     leave_ClassDef = _pop
 
     def _visit_comp(self, node) -> None:
+        # The element is visited before the `for` clauses that bind its names.
         self._push("function")
+        comp = node.for_in
+        while comp is not None:
+            self._bind_targets(comp.target)
+            comp = comp.inner_for_in
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp
     leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _pop
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind_targets(node.target)
 
     def visit_For(self, node: cst.For) -> None:
         self._open_frame(node)

@@ -1,0 +1,51 @@
+"""Every fixture, linted by the real flake8, gives exactly the expected reports."""
+import subprocess
+import sys
+
+import pytest
+
+from flake8_nan.engine import check_source
+from fixture_expectations import compare, expected, fixture_files
+
+FILES = fixture_files()
+
+
+def flake8_reports(path, *extra):
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select", "NAN",
+         "--format", "%(row)d|%(col)d|%(code)s", *extra, str(path)],
+        capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr
+    out = []
+    for line in proc.stdout.splitlines():
+        row, col, code = line.split("|")
+        out.append((int(row), code, int(col)))
+    return out
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_fixture(path):
+    expect = expected(path)
+    assert expect, f"{path.name} has no expectations: a fixture must be able to fail"
+    problems = compare(expect, flake8_reports(path))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_fast_path_equals_full_parse(path):
+    source = path.read_text(encoding="utf-8")
+    assert check_source(source) == check_source(source, full=True)
+
+
+def test_every_rule_has_a_fixture():
+    from flake8_nan.registry import RULES
+    names = " ".join(p.read_text() for p in FILES)
+    for rule in RULES:
+        assert f"error: {rule.code}" in names or f", {rule.code}" in names, rule.code
+
+
+def test_compare_detects_missing_and_extra():
+    assert compare([(1, "NAN101", 9)], [(1, "NAN101", 9)]) == []
+    assert compare([(1, "NAN101", 9)], []) == ["missing NAN101 at 1:9"]
+    assert compare([], [(2, "NAN201", 3)]) == ["unexpected NAN201 at 2:3"]
+    assert compare([(1, "NAN101", 9)], [(1, "NAN101", 10)]) != []

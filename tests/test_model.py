@@ -1,0 +1,171 @@
+"""Probes of the semantic model, written apart from the fixtures."""
+import textwrap
+
+import pytest
+
+from flake8_nan.engine import check_source
+
+
+def codes(src):
+    src = textwrap.dedent(src)
+    fast = [(r.line, r.code) for r in check_source(src)]
+    assert fast == [(r.line, r.code) for r in check_source(src, full=True)]
+    return fast
+
+
+@pytest.mark.parametrize("imports", [
+    "import torch.nn.functional as F",
+    "from torch.nn import functional as F",
+    "import torch.nn.functional\nF = torch.nn.functional",
+])
+def test_functional_aliases(imports):
+    src = f"import torch\n{imports}\n" + "def f(x, t):\n    return F.kl_div(F.softmax(x, -1), t)\n"
+    assert [c for _, c in codes(src)] == ["NAN401"]
+
+
+def test_alias_of_a_function():
+    assert codes("""\
+        import torch
+        mylog = torch.log
+        def f(p):
+            return mylog(p)
+        """) == [(4, "NAN101")]
+
+
+def test_unknown_module_is_not_torch():
+    assert codes("""\
+        import numpy as torch_like
+        import math
+        def f(p):
+            return torch_like.log(p) + math.log(p)
+        """) == []
+
+
+def test_parameter_named_like_torch_shadows_it():
+    assert codes("""\
+        import torch
+        def f(torch, p):
+            return torch.log(p)
+        """) == []
+
+
+def test_eps_from_init_default_through_attribute():
+    assert codes("""\
+        import torch
+        class M:
+            def __init__(self, eps=1e-12):
+                self.eps = eps
+            def forward(self, x):
+                return x / (x.norm() + self.eps)
+        """) == [(6, "NAN301")]
+
+
+def test_eps_from_init_is_unknown_when_assigned_twice_differently():
+    assert codes("""\
+        import torch
+        class M:
+            def __init__(self, eps=1e-12, fp16=False):
+                self.eps = eps
+                if fp16:
+                    self.eps = 1e-4
+            def forward(self, x):
+                return x / (x.norm() + self.eps)
+        """) == []
+
+
+def test_eps_overridden_by_caller_is_still_the_default():
+    # The default is what runs unless a caller passes another: the report names it.
+    src = textwrap.dedent("""\
+        import torch
+        def norm(x, eps=1e-9):
+            return torch.sqrt(x + eps)
+        """)
+    [report] = check_source(src)
+    assert report.code == "NAN301" and "default of parameter eps in norm()" in report.message
+
+
+def test_origin_through_shape_chain_and_local():
+    assert codes("""\
+        import torch
+        def f(x, mask):
+            denom = mask.sum(dim=1)
+            d2 = denom.unsqueeze(-1).expand_as(x).float()
+            return x / d2[:, :1]
+        """) == [(5, "NAN201")]
+
+
+def test_reassignment_after_a_guard_wins():
+    assert codes("""\
+        import torch
+        def f(x, mask):
+            d = mask.sum(1)
+            d = d.clamp_min(1)
+            return x / d
+        """) == []
+
+
+def test_branches_that_disagree_make_the_origin_unknown():
+    assert codes("""\
+        import torch
+        import torch.nn.functional as F
+        def f(x, t, use_log):
+            if use_log:
+                p = F.log_softmax(x, -1)
+            else:
+                p = F.softmax(x, -1)
+            return F.kl_div(p, t)
+        """) == []
+
+
+def test_branches_that_agree_keep_the_origin():
+    assert codes("""\
+        import torch
+        import torch.nn.functional as F
+        def f(x, t, hot):
+            if hot:
+                p = F.softmax(x / 2, -1)
+            else:
+                p = F.softmax(x, -1)
+            return F.kl_div(p, t)
+        """) == [(8, "NAN401")]
+
+
+def test_value_used_before_reassignment():
+    assert codes("""\
+        import torch
+        def f(p):
+            p = torch.log(p)
+            return p
+        """) == [(3, "NAN101")]
+
+
+def test_local_class_named_like_a_transformers_model():
+    assert codes("""\
+        from transformers import BertModel
+        def f(ids):
+            class BertModel:
+                def __call__(self, ids):
+                    return ids
+            return BertModel()(ids)
+        """) == []
+
+
+def test_module_constant_and_module_level_model():
+    assert codes("""\
+        import torch
+        from transformers import AutoModelForMaskedLM
+        TINY = 1e-30
+        model = AutoModelForMaskedLM.from_pretrained("x")
+
+        def run(ids, x):
+            return model(ids), torch.log(x + TINY)
+        """) == [(7, "NAN601"), (7, "NAN301")]
+
+
+def test_lambda_and_comprehension_parameters_shadow():
+    assert codes("""\
+        import torch
+        EPS = 1e-10
+        f = lambda EPS, x: x / (x.sum() + EPS)
+        g = [x / (x.sum() + EPS) for EPS in (1e-3,)]
+        """) == []
