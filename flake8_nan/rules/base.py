@@ -21,6 +21,12 @@ class Rule(cst.BatchableCSTVisitor):
     bad: ClassVar[str]  # runnable example that produces the hazard
     good: ClassVar[str]  # the same example fixed
     fix: ClassVar[str]  # what the suggested change does
+    # What executing `bad` shows (see tests/test_proofs.py): "nonfinite" (its `out` holds
+    # NaN/inf), "raises" (it raises an exception whose text contains `raises`), or
+    # "differs" (its `out` is not close to its `ref`).  `good` always runs to a finite `out`
+    # (close to `ref` for "differs").
+    claim: ClassVar[str] = "nonfinite"
+    raises: ClassVar[str] = ""
     fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe", or None (no automatic fix)
     options: ClassVar[tuple[str, ...]] = ()
     references: ClassVar[tuple[str, ...]] = ()

@@ -10,21 +10,33 @@ class MissingAttentionMask(Rule):
     summary = "transformers model called without attention_mask"
     why = (
         "Without `attention_mask` a transformers encoder attends to the padding tokens of "
-        "every shorter sequence in the batch, so the outputs depend on how much padding "
-        "there is. Hidden states fed to a `BertEncoder` with no mask mix padding into every "
-        "position; with padding full of large or uninitialised values this diverges, and a "
-        "mask later built as an additive `-inf` bias over a fully padded row is NaN.")
+        "every shorter sequence in the batch, so the outputs of the real tokens change with "
+        "the amount of padding: the same sentence gets other features in another batch. "
+        "Hidden states fed to a `BertEncoder` with no mask mix padding into every position, "
+        "and when the padding holds large or garbage values the activations diverge.")
+    claim = "differs"
     bad = """\
 import torch
-scores = torch.tensor([[1.0, 2.0, float("-inf"), float("-inf")]])
-key_padding = torch.tensor([[True, True, True, True]])
-out = scores.masked_fill(key_padding, float("-inf")).softmax(-1)
+from transformers import BertConfig, BertModel
+torch.manual_seed(0)
+config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2,
+                    num_attention_heads=2, intermediate_size=32)
+model = BertModel(config).eval()
+ids = torch.tensor([[5, 6, 7, 0, 0, 0]])
+ref = model(ids[:, :3]).last_hidden_state
+out = model(ids).last_hidden_state[:, :3]
 """
     good = """\
 import torch
-scores = torch.tensor([[1.0, 2.0, float("-inf"), float("-inf")]])
-key_padding = torch.tensor([[False, False, True, True]])
-out = scores.masked_fill(key_padding, float("-inf")).softmax(-1)
+from transformers import BertConfig, BertModel
+torch.manual_seed(0)
+config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2,
+                    num_attention_heads=2, intermediate_size=32)
+model = BertModel(config).eval()
+ids = torch.tensor([[5, 6, 7, 0, 0, 0]])
+mask = torch.tensor([[1, 1, 1, 0, 0, 0]])
+ref = model(ids[:, :3], attention_mask=mask[:, :3]).last_hidden_state
+out = model(ids, attention_mask=mask).last_hidden_state[:, :3]
 """
     fix = ("Pass the tokenizer's mask: `model(input_ids, attention_mask=attention_mask)`, "
            "or `model(**batch)` with the tokenizer output.")
