@@ -45,12 +45,14 @@ METHODS = {
 }
 
 # Methods that change shape, dtype or device and cannot turn a zero into
-# anything else: a value keeps its origin through them.
+# anything else, or return their receiver (`model.eval()`): a value keeps
+# its origin through them.
 SHAPE_METHODS = frozenset({
     "unsqueeze", "unsqueeze_", "squeeze", "squeeze_", "expand", "expand_as", "view",
     "view_as", "reshape", "reshape_as", "transpose", "transpose_", "permute", "flatten",
     "float", "double", "half", "bfloat16", "to", "type", "type_as", "detach", "detach_",
     "contiguous", "clone", "cpu", "cuda", "repeat", "repeat_interleave", "movedim",
+    "eval", "train", "requires_grad_",
 })
 
 LOG_OPS = frozenset({"log", "log2", "log10"})
