@@ -63,25 +63,30 @@ def check_source(source: str, tree: Optional[ast.AST] = None, options: Options =
 
 
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options) -> list[Report]:
+    return [report for report, _fix in run_rules_with_fixes(module, rules, options)]
+
+
+def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Options) -> list:
+    """(Report, Fix or None) pairs, sorted by position."""
     model = Model()
     instances = [rule(model, options) for rule in rules]
     try:
         cst.visit_batched(module, [model, *instances])
     except Exception as exc:  # a bug in the model: no rule can be trusted
-        return [Report(1, 0, "NAN000", f"internal error in the semantic model: {exc!r}")]
-    found = [(node, rule.code, msg) for rule in instances for node, msg in rule.reports]
-    reports = [Report(1, 0, "NAN000", f"internal error in {type(r).__name__}: {r.error!r}")
-               for r in instances if r.error is not None]
+        return [(Report(1, 0, "NAN000", f"internal error in the semantic model: {exc!r}"), None)]
+    out = [(Report(1, 0, "NAN000", f"internal error in {type(r).__name__}: {r.error!r}"), None)
+           for r in instances if r.error is not None]
+    found = [(node, rule.code, msg, fix) for rule in instances for node, msg, fix in rule.reports]
     if found:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         seen = set()
-        for node, code, msg in found:
+        for node, code, msg, fix in found:
             start = positions[node].start
             key = (start.line, start.column, code)
             if key not in seen:
                 seen.add(key)
-                reports.append(Report(start.line, start.column, code, msg))
-    return sorted(reports)
+                out.append((Report(start.line, start.column, code, msg), fix))
+    return sorted(out, key=lambda pair: pair[0])
 
 
 def statement_words(node: ast.AST, min_eps: float) -> set[str]:

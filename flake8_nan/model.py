@@ -341,6 +341,23 @@ class Model(cst.BatchableCSTVisitor):
         return replace(fact, const=Const(fact.const.value, source))
 
     # --------------------------------------------------------------- queries
+    def spelling(self, qualname: str) -> tuple[str, tuple[str, ...]]:
+        """How this module can name `qualname`, and the import that needs, if any."""
+        best = None
+        for name, fact in self.stack[0].names.items():
+            q = fact.qualname
+            if q and (qualname == q or qualname.startswith(q + ".")):
+                if best is None or len(q) > len(best[1]):
+                    best = (name, q)
+        if best is not None:
+            return best[0] + qualname[len(best[1]):], ()
+        module, _, attr = qualname.rpartition(".")
+        alias = _IMPORT_ALIASES.get(module)
+        if alias and alias not in self.stack[0].names:
+            return f"{alias}.{attr}", (f"import {module} as {alias}",)
+        head = qualname.split(".", 1)[0]
+        return qualname, (f"import {head}",)
+
     def fact(self, expr: cst.BaseExpression) -> Fact:
         return Fact(self.qualname(expr), self.const(expr), self.origin(expr))
 
@@ -535,6 +552,7 @@ class Model(cst.BatchableCSTVisitor):
         return None
 
 
+_IMPORT_ALIASES = {"torch.nn.functional": "F", "torch.nn": "nn"}
 _POSITIVE_CONST = Origin("const", positive=True)
 _BOOL = Origin("bool")
 _ARITH = {

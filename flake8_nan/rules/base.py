@@ -7,11 +7,62 @@ shared model and call `report`.
 """
 from __future__ import annotations
 
-from typing import ClassVar, Optional
+from typing import ClassVar, NamedTuple, Optional
 
 import libcst as cst
 
 from ..model import Model, visitor_names
+
+
+class Fix(NamedTuple):
+    """Replace `old` by `new`; `imports` are statements the new code needs."""
+    old: cst.CSTNode
+    new: cst.CSTNode
+    imports: tuple[str, ...] = ()
+
+
+def parenthesized(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`expr` wrapped in parentheses where a trailing `.method()` would bind tighter."""
+    atomic = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
+    if isinstance(expr, atomic) or getattr(expr, "lpar", ()):
+        return expr
+    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
+    """`call` with `name=value` set, replacing an existing keyword or appended in the
+    call's own layout (one argument per line stays one argument per line)."""
+    equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                            whitespace_after=cst.SimpleWhitespace(""))
+    args = list(call.args)
+    for i, a in enumerate(args):
+        if a.keyword is not None and a.keyword.value == name:
+            args[i] = a.with_changes(value=value)
+            return call.with_changes(args=args)
+    new = cst.Arg(value=value, keyword=cst.Name(name), equal=equal)
+    if args:
+        last = args[-1]
+        between = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        if len(args) > 1 and isinstance(args[-2].comma, cst.Comma):
+            between = args[-2].comma  # the call's layout, without the comment it may carry
+            if isinstance(between.whitespace_after, cst.ParenthesizedWhitespace):
+                between = between.with_changes(whitespace_after=between.whitespace_after.with_changes(
+                    first_line=cst.TrailingWhitespace(), empty_lines=[]))
+        # what followed the last argument (a trailing comma, a newline) now follows the new one
+        new = new.with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg)
+        args[-1] = last.with_changes(comma=between, whitespace_after_arg=cst.SimpleWhitespace(""))
+    return call.with_changes(args=[*args, new])
+
+
+def with_argument(call: cst.Call, old: cst.BaseExpression, new: cst.BaseExpression) -> cst.Call:
+    """`call` with the argument whose value is `old` replaced by `new`."""
+    return call.with_changes(args=[a.with_changes(value=new) if a.value is old else a
+                                   for a in call.args])
+
+
+def method_call(receiver: cst.BaseExpression, name: str, *args: cst.BaseExpression) -> cst.Call:
+    return cst.Call(func=cst.Attribute(value=parenthesized(receiver), attr=cst.Name(name)),
+                    args=[cst.Arg(a) for a in args])
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -48,8 +99,13 @@ class Rule(cst.BatchableCSTVisitor):
         self.reports: list[tuple[cst.CSTNode, str]] = []
         self.error: Optional[BaseException] = None
 
-    def report(self, node: cst.CSTNode, message: str) -> None:
-        self.reports.append((node, message))
+    def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None) -> None:
+        self.reports.append((node, message, fix))
+
+    def spell(self, qualname: str) -> tuple[cst.BaseExpression, tuple[str, ...]]:
+        """An expression naming `qualname` in this module, and the import it needs."""
+        text, imports = self.model.spelling(qualname)
+        return cst.parse_expression(text), imports
 
     def get_visitors(self):
         # An exception stops this rule for the rest of the file, not the others.
@@ -62,6 +118,24 @@ class Rule(cst.BatchableCSTVisitor):
                         self.error = exc
             return run
         return {name: guarded(getattr(self, name)) for name in self._visitor_names}
+
+    def log_softmax_fix(self, expr: cst.BaseExpression) -> Optional[Fix]:
+        """A fix turning `softmax(x, d)` or `log(softmax(x, d))` written at `expr` into
+        `log_softmax(x, d)`, in the module's own spelling."""
+        op = self.model.call_op(expr)
+        if op is not None and op.name == "log":
+            inner = self.model.call_op(op.subject)
+            return self._log_softmax(expr, inner) if inner and inner.name == "softmax" else None
+        return self._log_softmax(expr, op) if op is not None and op.name == "softmax" else None
+
+    def _log_softmax(self, old: cst.BaseExpression, op) -> Fix:
+        call, func = op.call, op.call.func
+        if isinstance(func, cst.Attribute):  # F.softmax, torch.softmax, x.softmax
+            new, imports = call.with_changes(func=func.with_changes(attr=cst.Name("log_softmax"))), ()
+        else:  # `softmax` imported by name
+            name, imports = self.spell("torch.nn.functional.log_softmax")
+            new = call.with_changes(func=name)
+        return Fix(old, new.with_changes(lpar=old.lpar, rpar=old.rpar), imports)
 
     def snippet(self, node: cst.CSTNode, limit: int = 40) -> str:
         code = cst.Module(body=[]).code_for_node(node).strip()

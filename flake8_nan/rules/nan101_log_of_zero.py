@@ -1,7 +1,7 @@
 import libcst as cst
 
 from .. import vocab
-from .base import Rule
+from .base import Fix, Rule, method_call, with_argument
 
 
 class LogOfZero(Rule):
@@ -24,8 +24,9 @@ p = torch.tensor([0.0, 0.5], requires_grad=True)
 torch.log(p.clamp_min(1e-6)).sum().backward()
 out = p.grad
 """
-    fix = ("Clamp the argument away from 0 before the log: `torch.log(p.clamp_min(eps))`. "
-           "Values below eps change, so the fix is not applied automatically.")
+    fix = ("Clamp the argument away from 0 before the log: `torch.log(p.clamp_min(eps))`; the "
+           "automatic fix uses eps = 1e-6, which float16 still represents. Values below eps "
+           "change.")
     fix_safety = "unsafe"
     references = ("torch.log documentation: log(0) = -inf",
                   "pytorch/pytorch#20614 (nan gradients from log of 0)")
@@ -44,5 +45,11 @@ out = p.grad
         origin = self.model.origin(arg)
         if origin is not None and (origin.positive or origin.kind in self.deferred):
             return
+        clamped = method_call(arg, "clamp_min", cst.Float("1e-6"))
+        if op.method:
+            new = node.with_changes(func=node.func.with_changes(value=clamped))
+        else:
+            new = with_argument(node, arg, clamped)
         self.report(node, f"{op.name} of a value that can be 0 gives -inf and NaN gradients; "
-                          f"guard it: torch.{op.name}({self.with_method(arg, 'clamp_min(eps)')})")
+                          f"guard it: torch.{op.name}({self.with_method(arg, 'clamp_min(eps)')})",
+                    Fix(node, new))

@@ -3,7 +3,7 @@ from typing import Optional
 import libcst as cst
 
 from ..engine import DIVISION
-from .base import Rule
+from .base import Fix, Rule, method_call
 
 
 class DivideBySum(Rule):
@@ -27,8 +27,8 @@ mask = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
 out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
 """
     fix = ("Clamp the denominator: `.clamp_min(1)` for a count (a mask sum), "
-           "`.clamp_min(eps)` for a float sum. Rows that were 0/0 become 0, so the fix is "
-           "not applied automatically.")
+           "`.clamp_min(eps)` for a float sum (the automatic fix uses 1e-6). Rows that were "
+           "0/0 become 0.")
     fix_safety = "unsafe"
     references = ("torch.Tensor.sum documentation", "torch.clamp_min documentation")
     triggers = (frozenset({"sum", "count_nonzero"}),
@@ -56,5 +56,7 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         text = self.snippet(denominator)
         count = origin.kind == "count" or "mask" in text.lower() or "count" in text.lower()
         floor, what = ("1", "a count") if count else ("eps", "a sum")
+        floor_node = cst.Integer("1") if count else cst.Float("1e-6")
         self.report(denominator, f"division by {what} that can be 0 gives NaN/inf; "
-                                 f"use {self.with_method(denominator, f'clamp_min({floor})')}")
+                                 f"use {self.with_method(denominator, f'clamp_min({floor})')}",
+                    Fix(denominator, method_call(denominator, "clamp_min", floor_node)))

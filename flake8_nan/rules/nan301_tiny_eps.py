@@ -3,7 +3,7 @@ from typing import Optional
 import libcst as cst
 
 from ..model import Const, fmt
-from .base import Rule
+from .base import Fix, Rule
 from ..engine import TINY
 
 
@@ -28,8 +28,9 @@ h = torch.zeros(4, dtype=torch.float16)
 out = torch.log(h + 1e-6)
 """
     fix = ("Raise eps to at least the threshold (1e-6 is a common choice), or use "
-           "`torch.finfo(x.dtype).eps`/`.tiny`. The numbers change slightly, so the fix is "
-           "not applied automatically.")
+           "`torch.finfo(x.dtype).eps`/`.tiny`. The automatic fix rewrites an eps literal "
+           "written at the guard to 1e-6; a named eps is left for you to change where it is "
+           "set. The numbers change slightly.")
     fix_safety = "unsafe"
     options = ("nan-min-eps (default 1e-7): the smallest eps accepted",)
     references = ("IEEE 754 binary16: smallest subnormal 2**-24 = 5.96e-8",
@@ -74,6 +75,8 @@ out = torch.log(h + 1e-6)
         if const is None or not 0 < const.value < self.options.min_eps:
             return
         where = f" ({const.source})" if const.source else ""
+        # Only a literal written right here is rewritten; a named eps is fixed where it is set.
+        fix = Fix(expr, cst.Float("1e-6")) if isinstance(expr, (cst.Float, cst.Integer)) else None
         self.report(expr, f"eps {fmt(const.value)}{where} is below {fmt(self.options.min_eps)}: "
                           "it rounds to 0 in float16 and vanishes next to 1 in float32; "
-                          "use 1e-6 or torch.finfo(x.dtype).eps")
+                          "use 1e-6 or torch.finfo(x.dtype).eps", fix)

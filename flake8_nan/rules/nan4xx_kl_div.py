@@ -4,7 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from ..model import Op, keyword
-from .base import Rule
+from .base import Fix, Rule, with_keyword
 
 _KL_TRIGGERS = (frozenset({"kl_div", "KLDivLoss"}),)
 _PROBABILITIES = ("softmax", "sigmoid")
@@ -13,16 +13,18 @@ _PROBABILITIES = ("softmax", "sigmoid")
 class _KLDivCall:
     """A call of `F.kl_div(input, target, ...)` or of a `nn.KLDivLoss` instance."""
 
-    def __init__(self, input_, target, log_target):
+    def __init__(self, input_, target, log_target, functional=False):
         self.input = input_
         self.target = target
         self.log_target = log_target  # the expression passed as log_target, if any
+        self.functional = functional  # log_target is an argument of this very call
 
 
 def kl_div_call(model, node: cst.Call) -> Optional[_KLDivCall]:
     op: Optional[Op] = model.call_op(node)
     if op is not None and op.name == "kl_div":
-        return _KLDivCall(op.arg(0, "input"), op.arg(1, "target"), keyword(node, "log_target"))
+        return _KLDivCall(op.arg(0, "input"), op.arg(1, "target"), keyword(node, "log_target"),
+                          functional=True)
     func = node.func
     if isinstance(func, cst.Attribute) and func.attr.value == "forward":
         func = func.value
@@ -62,7 +64,9 @@ logits = torch.tensor([[200.0, 0.0]])
 target = torch.tensor([[0.5, 0.5]])
 out = F.kl_div(F.log_softmax(logits, dim=-1), target, reduction="batchmean")
 """
-    fix = "Pass `F.log_softmax(logits, dim)` as input instead of a softmax output."
+    fix = ("Pass `F.log_softmax(logits, dim)` as input instead of a softmax output. The "
+           "automatic fix rewrites a softmax (or a log of a softmax) written in the call; one "
+           "held in a variable is left for you.")
     fix_safety = "unsafe"
     references = ("torch.nn.KLDivLoss documentation: input should be log-probabilities",)
     triggers = _KL_TRIGGERS
@@ -77,7 +81,8 @@ out = F.kl_div(F.log_softmax(logits, dim=-1), target, reduction="batchmean")
         if origin.kind in _PROBABILITIES or (origin.kind == "log" and origin.inner == "softmax"):
             what = "log of a softmax" if origin.kind == "log" else f"a {origin.kind} output"
             self.report(call.input, f"kl_div input is {what}, not log-probabilities; "
-                                    "pass F.log_softmax(logits, dim) instead")
+                                    "pass F.log_softmax(logits, dim) instead",
+                        self.log_softmax_fix(call.input))
 
 
 class KLDivTargetSpace(Rule):
@@ -103,7 +108,9 @@ b = torch.tensor([[2.0, 1.0]])
 out = F.kl_div(F.log_softmax(a, dim=-1), F.log_softmax(b, dim=-1), reduction="batchmean",
                log_target=True)
 """
-    fix = "Add `log_target=True` for a log-space target (or remove it for a probability target)."
+    fix = ("Add `log_target=True` for a log-space target (or remove it for a probability "
+           "target). The automatic fix adds `log_target=True` to `F.kl_div` calls; for a "
+           "`nn.KLDivLoss` instance set it where the instance is built.")
     fix_safety = "safe"
     references = ("torch.nn.functional.kl_div documentation: log_target",)
     triggers = _KL_TRIGGERS
@@ -117,9 +124,11 @@ out = F.kl_div(F.log_softmax(a, dim=-1), F.log_softmax(b, dim=-1), reduction="ba
             return
         log_space = origin.kind in ("log_softmax", "log")
         if log_space and not _is_true(call.log_target):
+            fix = Fix(node, with_keyword(node, "log_target", cst.Name("True"))) \
+                if call.functional else None
             self.report(call.target, "kl_div target is in log space but log_target=True is "
                                      "missing: the loss takes the log of negative numbers (NaN); "
-                                     "add log_target=True")
+                                     "add log_target=True", fix)
         elif origin.kind in _PROBABILITIES and _is_true(call.log_target):
             self.report(call.target, f"kl_div target is a {origin.kind} output but "
                                      "log_target=True reads it as log-probabilities; "
