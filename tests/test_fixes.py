@@ -1,6 +1,5 @@
 """Fixes: expected output per fix, idempotence, and the proofs after fixing."""
 import ast
-from pathlib import Path
 
 import pytest
 
