@@ -9,17 +9,17 @@ import stat
 import sys
 import tempfile
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Optional, Sequence
 
-from . import selection
+from . import notebooks, selection
 from .config import Settings
 from .engine import Options, check_source
 from .fixes import fix_source
 from .formats import Finding
 from .registry import RULES
 
-SOURCE_SUFFIXES = (".py", ".pyi")
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 @dataclass
@@ -112,10 +112,35 @@ class Checker:
                    stdin_data: Optional[bytes] = None) -> FileResult:
         name = display or path
         try:
+            if name.endswith(".ipynb"):
+                raw = stdin_data if path == "-" else open(path, "rb").read()
+                return self.check_notebook(name, raw.decode("utf-8"))
             source, _ = read(path, stdin_data)
-        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError, ValueError) as exc:
             return FileResult(name, error=f"cannot read: {exc}")
         return self.check_text(name, source)
+
+    def check_notebook(self, path: str, text: str) -> FileResult:
+        nb = notebooks.load(text)
+        inner = self.check_text(path, nb.source)
+        result = FileResult(path, error=inner.error)
+        if inner.fixed_source is not None:
+            written = notebooks.write_back(nb, inner.fixed_source)
+            if written is None:  # the fix cannot be mapped back to cells: report, do not fix
+                inner = Checker(self.settings).check_text(path, nb.source)
+            else:
+                result.original_source, result.fixed_source = text, written
+                fixed_nb = notebooks.load(written)
+                result.fixes = [self._in_cell(nb, f) for f in inner.fixes]
+                result.findings = [self._in_cell(fixed_nb, f) for f in inner.findings]
+                return result
+        result.findings = [self._in_cell(nb, f) for f in inner.findings]
+        return result
+
+    @staticmethod
+    def _in_cell(nb, finding: Finding) -> Finding:
+        cell, line = notebooks.locate(nb, finding.line)
+        return replace(finding, line=line, cell=cell)
 
 
 def diff(result: FileResult) -> str:

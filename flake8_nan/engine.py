@@ -152,9 +152,10 @@ def select(source: str, tree: ast.Module, rules: Sequence[type], options: Option
     hf = _hf_names(tree)
     tainted: set[str] = set()  # module-level names bound by a kept statement
     tiny_names: set[str] = set()
-    keep = []
+    all_words = []
+    keep = [False] * len(body)
     any_trigger = False
-    for stmt in body:
+    for i, stmt in enumerate(body):
         words = statement_words(stmt, options.min_eps)
         if TINY in words and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             tiny_names.update(_targets(stmt))
@@ -162,20 +163,31 @@ def select(source: str, tree: ast.Module, rules: Sequence[type], options: Option
             words.add(TINY)
         if hf and words & hf:
             words.add(HF)
-        hit = bool(words & tainted) or any(all(words & g for g in trig) for trig in groups)
-        if hit:
+        all_words.append(words)
+        if words & tainted or any(all(words & g for g in trig) for trig in groups):
             any_trigger = True
             tainted.update(_targets(stmt))
-            keep.append(stmt)
+            keep[i] = True
         elif _always_kept(stmt):
-            keep.append(stmt)
+            keep[i] = True
+    # Scripts and notebooks bind at module level what a kept statement uses
+    # (`probs = F.softmax(x)` before `F.kl_div(probs, t)`): keep those bindings too.
+    needed = set().union(*(w for w, k in zip(all_words, keep) if k))
+    grew = True
+    while grew:
+        grew = False
+        for i, stmt in enumerate(body):
+            if not keep[i] and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) \
+                    and needed.intersection(_targets(stmt)):
+                keep[i] = grew = True
+                needed |= all_words[i]
     if not any_trigger:
         return None
-    if len(keep) == len(body):
+    if all(keep):
         return source
     lines = source.splitlines(keepends=True)
     kept = bytearray(len(lines) + 2)
-    for stmt in keep:
+    for stmt in (s for s, k in zip(body, keep) if k):
         start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
         kept[start:stmt.end_lineno + 1] = b"\x01" * (stmt.end_lineno + 1 - start)
     return "".join(line if kept[i] else "\n" for i, line in enumerate(lines, 1))
