@@ -94,7 +94,8 @@ def test_sarif_output_validates_against_the_2_1_0_schema(work):
                for r in run["tool"]["driver"]["rules"])
 
 
-GITHUB = re.compile(r"^::error file=[^,:]+,line=\d+,col=\d+,title=NAN\d{3}::NAN\d{3} [^\r\n]+$")
+GITHUB = re.compile(
+    r"^::error file=[^,:]+,line=\d+,col=\d+,title=NAN\d{3}( \(cell \d+\))?::NAN\d{3} [^\r\n]+$")
 
 
 def test_github_annotations(work):

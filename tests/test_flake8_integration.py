@@ -94,3 +94,23 @@ def test_a_failing_rule_is_reported_once_and_others_still_run():
     internal = [r for r in reports if r.code == "NAN000"]
     assert len(internal) == 1 and "Exploding" in internal[0].message and internal[0].line == 1
     assert {r.code for r in reports} == {"NAN000", "NAN101", "NAN301"}
+
+
+def test_pyproject_config_through_flake8_pyproject(tmp_path):
+    import pytest
+    pytest.importorskip("flake8p", reason="Flake8-pyproject is a test dependency")
+    (tmp_path / "m.py").write_text(SOURCE)
+    (tmp_path / "pyproject.toml").write_text("[tool.flake8]\nnan-min-eps = 1e-9\n")
+    assert codes(flake8("--select", "NAN", "m.py", cwd=tmp_path).stdout) == ["NAN101"]
+
+
+def test_per_file_ignores(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "m.py").write_text(SOURCE)
+    (tmp_path / "m.py").write_text(SOURCE)
+    (tmp_path / "setup.cfg").write_text("[flake8]\nper-file-ignores =\n    tests/*: NAN101\n")
+    out = flake8("--select", "NAN", ".", cwd=tmp_path).stdout
+    assert sorted(codes(out)) == ["NAN101", "NAN301", "NAN301"]
+    standalone = subprocess.run([sys.executable, "-m", "flake8_nan.cli", "check", "."],
+                                cwd=tmp_path, capture_output=True, text=True).stdout
+    assert sorted(codes(standalone)) == ["NAN101", "NAN301", "NAN301"]
