@@ -50,14 +50,14 @@ def check_source(source: str, tree: Optional[ast.AST] = None, options: Options =
     if tree is None:
         try:
             tree = ast.parse(source)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # flake8 reports E999; the plugin stays silent
     text = source if full else select(source, tree, rules, options)
     if text is None:
         return []
     try:
         module = cst.parse_module(text)
-    except Exception:  # libcst rejects some code that ast accepts; stay silent
+    except (Exception, RecursionError):  # libcst rejects some code that ast accepts
         return []
     return run_rules(module, rules, options)
 
@@ -72,13 +72,20 @@ def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Opt
     instances = [rule(model, options) for rule in rules]
     try:
         cst.visit_batched(module, [model, *instances])
+    except RecursionError:  # nesting deeper than Python's stack: too deep to judge
+        return []
     except Exception as exc:  # a bug in the model: no rule can be trusted
         return [(Report(1, 0, "NAN000", f"internal error in the semantic model: {exc!r}"), None)]
-    out = [(Report(1, 0, "NAN000", f"internal error in {type(r).__name__}: {r.error!r}"), None)
-           for r in instances if r.error is not None]
     found = [(node, rule.code, msg, fix) for rule in instances for node, msg, fix in rule.reports]
-    if found:
+    failed = [r for r in instances if r.error is not None]
+    out = []
+    if found or failed:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        for r in failed:
+            where = positions.get(r.error_node)
+            line, col = (where.start.line, where.start.column) if where else (1, 0)
+            out.append((Report(line, col, "NAN000",
+                               f"internal error in {type(r).__name__}: {r.error!r}"), None))
         seen = set()
         for node, code, msg, fix in found:
             start = positions[node].start

@@ -98,6 +98,7 @@ class Rule(cst.BatchableCSTVisitor):
         self.options = options
         self.reports: list[tuple[cst.CSTNode, str]] = []
         self.error: Optional[BaseException] = None
+        self.error_node: Optional[cst.CSTNode] = None  # where the error happened
 
     def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None) -> None:
         self.reports.append((node, message, fix))
@@ -115,7 +116,7 @@ class Rule(cst.BatchableCSTVisitor):
                     try:
                         fn(node)
                     except Exception as exc:  # noqa: BLE001 - reported as NAN000
-                        self.error = exc
+                        self.error, self.error_node = exc, node
             return run
         return {name: guarded(getattr(self, name)) for name in self._visitor_names}
 
