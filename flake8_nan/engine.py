@@ -9,8 +9,11 @@ libcst parses keeps every line and column of the original.
 from __future__ import annotations
 
 import ast
+import bisect
+import re
+from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple, Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -52,14 +55,34 @@ def check_source(source: str, tree: Optional[ast.AST] = None, options: Options =
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # flake8 reports E999; the plugin stays silent
-    text = source if full else select(source, tree, rules, options)
-    if text is None:
-        return []
+    if full:
+        text, chunks = source, [(1, 1)]
+    else:
+        selected = select(source, tree, rules, options)
+        if selected is None:
+            return []
+        text, chunks = selected
     try:
         module = cst.parse_module(text)
     except (Exception, RecursionError):  # libcst rejects some code that ast accepts
         return []
-    return run_rules(module, rules, options)
+    reports = run_rules(module, rules, options)
+    if len(chunks) == 1 and chunks[0] == (1, 1):
+        return reports
+    starts = [c[0] for c in chunks]
+    out = []
+    for r in reports:
+        first, original = chunks[max(bisect.bisect_right(starts, r.line) - 1, 0)]
+        out.append(r._replace(line=r.line - first + original))
+    return out
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def physical_lines(source: str) -> list[str]:
+    """Lines as Python counts them (str.splitlines also splits at form feeds and more)."""
+    return _LINE.findall(source)
 
 
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options) -> list[Report]:
@@ -96,26 +119,28 @@ def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Opt
     return sorted(out, key=lambda pair: pair[0])
 
 
-def statement_words(node: ast.AST, min_eps: float) -> set[str]:
-    words: set[str] = set()
-    add = words.add
-    for n in ast.walk(node):
-        t = type(n)
-        if t is ast.Name:
-            add(n.id)
-        elif t is ast.Attribute:
-            add(n.attr)
-        elif t is ast.BinOp or t is ast.AugAssign:
-            op = type(n.op)
-            if op is ast.Div:
-                add(DIVISION)
-            elif op is ast.Pow:
-                add(TINY)  # `10 ** -8` is folded by the model, not seen here
-        elif t is ast.Constant:
-            v = n.value
-            if type(v) is float and 0 < v < min_eps:
-                add(TINY)
+_WORD = re.compile(r"[^\W\d]\w*")
+_FLOAT = re.compile(r"(?<![\w.])(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)")
+_NEGATIVE_POWER = re.compile(r"\*\*\s*\(?\s*-")
+
+
+def statement_words(text: str, min_eps: float) -> set[str]:
+    """The identifiers in a statement's text, plus pseudo-words.
+
+    Read from the text, not the tree: a regex is many times faster than
+    walking the ast in Python, and a word that only occurs in a comment or a
+    string merely keeps a statement that could have been dropped.
+    """
+    words = set(_WORD.findall(text))
+    if "/" in text:
+        words.add(DIVISION)
+    if _NEGATIVE_POWER.search(text) or any(0 < float(f) < min_eps for f in _FLOAT.findall(text)):
+        words.add(TINY)  # a tiny literal, or `10 ** -8` that the model folds
     return words
+
+
+def _may_import(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, (ast.Import, ast.ImportFrom, ast.If, ast.Try))
 
 
 def _always_kept(stmt: ast.stmt) -> bool:
@@ -132,9 +157,9 @@ def _always_kept(stmt: ast.stmt) -> bool:
     return False
 
 
-def _hf_names(tree: ast.Module) -> set[str]:
+def _hf_names(body) -> set[str]:
     names = set()
-    for n in ast.walk(tree):
+    for n in (n for stmt in body if _may_import(stmt) for n in ast.walk(stmt)):
         if isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "transformers":
             names.update(a.asname or a.name for a in n.names)
         elif isinstance(n, ast.Import):
@@ -142,59 +167,109 @@ def _hf_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def _targets(stmt: ast.stmt) -> Iterable[str]:
-    targets = stmt.targets if isinstance(stmt, ast.Assign) else \
-        [stmt.target] if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)) else []
-    for t in targets:
-        for n in ast.walk(t):
-            if isinstance(n, ast.Name):
-                yield n.id
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
 
 
-def select(source: str, tree: ast.Module, rules: Sequence[type], options: Options) -> Optional[str]:
-    """The source with every top-level statement that no rule can care about
-    blanked out; None when nothing is left worth parsing."""
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp,
+             ast.GeneratorExp, ast.JoinedStr)
+
+
+def _inert(stmt: ast.stmt, names: list[str], bound: Counter) -> bool:
+    """A data literal bound once: the model learns nothing from it, and a big
+    one costs libcst dearly."""
+    return isinstance(getattr(stmt, "value", None), _DISPLAYS) and all(bound[n] == 1 for n in names)
+
+
+def _names(target: ast.expr, out: list) -> list:
+    if isinstance(target, ast.Name):
+        out.append(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for el in target.elts:
+            _names(el, out)
+    elif isinstance(target, ast.Starred):
+        _names(target.value, out)
+    return out
+
+
+def _targets(stmt: ast.stmt) -> list[str]:
+    """Module-level names a statement binds by assignment."""
+    t = type(stmt)
+    if t is ast.Assign:
+        out: list[str] = []
+        for target in stmt.targets:
+            _names(target, out)
+        return out
+    if t is ast.AnnAssign or t is ast.AugAssign:
+        return _names(stmt.target, [])
+    return []
+
+
+_ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+
+
+def select(source: str, tree: ast.Module, rules: Sequence[type],
+           options: Options) -> Optional[tuple[str, list[tuple[int, int]]]]:
+    """The top-level statements some rule can care about, joined, with a map of
+    chunks (first line in the joined text, first line in the source); None
+    when nothing is worth parsing."""
     body = getattr(tree, "body", [])
     groups = [r.triggers for r in rules if r.triggers]
-    hf = _hf_names(tree)
+    any_word = frozenset().union(*(g for trig in groups for g in trig))
+    hf = _hf_names(body)
+    lines = physical_lines(source)
+    targets = [_targets(stmt) for stmt in body]
+    bound = Counter(name for names in targets for name in names)
     tainted: set[str] = set()  # module-level names bound by a kept statement
     tiny_names: set[str] = set()
     all_words = []
     keep = [False] * len(body)
     any_trigger = False
     for i, stmt in enumerate(body):
-        words = statement_words(stmt, options.min_eps)
-        if TINY in words and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            tiny_names.update(_targets(stmt))
-        if words & tiny_names:
+        words = statement_words("".join(lines[_first_line(stmt) - 1:stmt.end_lineno]),
+                                options.min_eps)
+        if TINY in words and targets[i]:
+            tiny_names.update(targets[i])
+        elif tiny_names and not words.isdisjoint(tiny_names):
             words.add(TINY)
-        if hf and words & hf:
+        if hf and not words.isdisjoint(hf):
             words.add(HF)
         all_words.append(words)
-        if words & tainted or any(all(words & g for g in trig) for trig in groups):
+        hit = (tainted and not words.isdisjoint(tainted)) or (
+            not words.isdisjoint(any_word)
+            and any(all(not words.isdisjoint(g) for g in trig) for trig in groups))
+        if hit:
             any_trigger = True
-            tainted.update(_targets(stmt))
+            tainted.update(targets[i])
             keep[i] = True
         elif _always_kept(stmt):
             keep[i] = True
+    if not any_trigger:
+        return None
     # Scripts and notebooks bind at module level what a kept statement uses
     # (`probs = F.softmax(x)` before `F.kl_div(probs, t)`): keep those bindings too.
     needed = set().union(*(w for w, k in zip(all_words, keep) if k))
+    candidates = [i for i, stmt in enumerate(body)
+                  if not keep[i] and targets[i] and not _inert(stmt, targets[i], bound)]
     grew = True
     while grew:
         grew = False
-        for i, stmt in enumerate(body):
-            if not keep[i] and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) \
-                    and needed.intersection(_targets(stmt)):
+        for i in candidates:
+            if not keep[i] and not needed.isdisjoint(targets[i]):
                 keep[i] = grew = True
                 needed |= all_words[i]
-    if not any_trigger:
-        return None
     if all(keep):
-        return source
-    lines = source.splitlines(keepends=True)
+        return source, [(1, 1)]
+    # Dropped lines are left out, not blanked: libcst pays for every blank line.
     kept = bytearray(len(lines) + 2)
     for stmt in (s for s, k in zip(body, keep) if k):
-        start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        start = _first_line(stmt)
         kept[start:stmt.end_lineno + 1] = b"\x01" * (stmt.end_lineno + 1 - start)
-    return "".join(line if kept[i] else "\n" for i, line in enumerate(lines, 1))
+    parts, chunks, at = [], [], 1
+    for i, line in enumerate(lines, 1):
+        if kept[i]:
+            if not kept[i - 1]:
+                chunks.append((at, i))
+            parts.append(line if line.endswith(("\n", "\r")) else line + "\n")
+            at += 1
+    return "".join(parts), chunks

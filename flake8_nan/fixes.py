@@ -14,7 +14,7 @@ from typing import Sequence
 
 import libcst as cst
 
-from .engine import Options, Report, run_rules, run_rules_with_fixes
+from .engine import Options, Report, check_source, run_rules, run_rules_with_fixes
 
 MAX_ROUNDS = 5
 
@@ -66,6 +66,10 @@ def fix_source(source: str, rules: Sequence[type], options: Options = Options(),
                unsafe: bool = False) -> FixResult:
     safety = {r.code: r.fix_safety for r in rules}
     result = FixResult(source)
+    # The pre-filtered check is cheap; the whole-file parse a fix needs is not.
+    if not any(fixable(safety, r.code, unsafe) for r in check_source(source, rules=rules,
+                                                                        options=options)):
+        return result
     for _ in range(MAX_ROUNDS):
         try:
             module = cst.parse_module(result.source)
