@@ -66,7 +66,8 @@ def test_bom_crlf_and_encoding_survive_a_fix(tmp_path):
 
 
 def test_stub_files_are_checked(tmp_path):
-    (tmp_path / "m.pyi").write_text("import torch\nEPS: float = ...\ndef f(p: torch.Tensor) -> torch.Tensor: ...\n")
+    (tmp_path / "m.pyi").write_text(
+        "import torch\nEPS: float = ...\ndef f(p: torch.Tensor) -> torch.Tensor: ...\n")
     out = cli("check", "--isolated", ".", cwd=tmp_path)
     assert out.returncode == 0 and "Traceback" not in out.stderr
 
