@@ -216,6 +216,7 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
     body = getattr(tree, "body", [])
     groups = [r.triggers for r in rules if r.triggers]
     any_word = frozenset().union(*(g for trig in groups for g in trig))
+    context = frozenset().union(*(r.context for r in rules))
     hf = _hf_names(body)
     lines = physical_lines(source)
     targets = [_targets(stmt) for stmt in body]
@@ -242,7 +243,7 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
             any_trigger = True
             tainted.update(targets[i])
             keep[i] = True
-        elif _always_kept(stmt):
+        elif _always_kept(stmt) or (context and not words.isdisjoint(context)):
             keep[i] = True
     if not any_trigger:
         return None

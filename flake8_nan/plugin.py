@@ -21,6 +21,7 @@ class Plugin:
     name = "flake8-nan"
     version = __version__
     options = Options()
+    rules = None  # set by parse_options
 
     def __init__(self, tree, lines):
         self.tree = tree
@@ -28,6 +29,9 @@ class Plugin:
 
     @classmethod
     def add_options(cls, parser) -> None:
+        from .registry import RULES
+
+        parser.extend_default_ignore([r.code for r in RULES if not r.default_enabled])
         parser.add_option(
             "--nan-min-eps", type=_positive_float, default=DEFAULT_MIN_EPS,
             parse_from_config=True,
@@ -36,8 +40,20 @@ class Plugin:
 
     @classmethod
     def parse_options(cls, options) -> None:
+        from .registry import RULES
+
         cls.options = Options(min_eps=options.nan_min_eps)
+        # flake8 lets `--select NAN` override the default ignore list; an opinionated
+        # rule must be named more precisely than that (`--extend-select NAN603`).
+        chosen = [*(getattr(options, "select", None) or []),
+                  *(getattr(options, "extend_select", None) or [])]
+        cls.rules = tuple(r for r in RULES if r.default_enabled or any(
+            r.code.startswith(p) and len(p) > len("NAN") for p in chosen))
 
     def run(self):
-        for r in check_source("".join(self.lines), self.tree, self.options):
+        rules = self.rules
+        if rules is None:
+            from .registry import RULES
+            rules = tuple(r for r in RULES if r.default_enabled)
+        for r in check_source("".join(self.lines), self.tree, self.options, rules):
             yield r.line, r.col, r.text, type(self)

@@ -115,3 +115,22 @@ def test_per_file_ignores(tmp_path):
     standalone = subprocess.run([sys.executable, "-m", "flake8_nan.cli", "check", "."],
                                 cwd=tmp_path, capture_output=True, text=True).stdout
     assert sorted(codes(standalone)) == ["NAN101", "NAN301", "NAN301"]
+
+
+def test_opinionated_rules_are_off_unless_named(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "def train(model, optimizer, x):\n    loss = model(x).sum()\n    loss.backward()\n"
+        "    optimizer.step()\n\n\ndef my_loss(x):\n    return (x ** 2).sum()\n")
+    assert codes(flake8("--isolated", "m.py", cwd=tmp_path).stdout) == []
+    assert codes(flake8("--isolated", "--select", "NAN", "m.py", cwd=tmp_path).stdout) == []
+    assert codes(flake8("--isolated", "--select", "NAN", "--extend-select", "NAN603,NAN604",
+                        "m.py", cwd=tmp_path).stdout) == ["NAN603", "NAN604"]
+    assert codes(flake8("--isolated", "--extend-select", "NAN604", "m.py",
+                        cwd=tmp_path).stdout) == ["NAN604"]
+    standalone = subprocess.run([sys.executable, "-m", "flake8_nan.cli", "check", "--isolated",
+                                 "m.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert codes(standalone.stdout) == []
+    standalone = subprocess.run([sys.executable, "-m", "flake8_nan.cli", "check", "--isolated",
+                                 "--extend-select", "NAN603", "m.py"], cwd=tmp_path,
+                                capture_output=True, text=True)
+    assert codes(standalone.stdout) == ["NAN603"]

@@ -84,6 +84,9 @@ class Rule(cst.BatchableCSTVisitor):
     # Each set must share a word (identifier or pseudo-word, see engine.py)
     # with a top-level statement for that statement to be worth parsing.
     triggers: ClassVar[tuple[frozenset[str], ...]] = ()
+    # Words of statements the rule needs as evidence once it is triggered anywhere in the
+    # file (a `Trainer(gradient_clip_val=...)` that clips for every training step).
+    context: ClassVar[frozenset[str]] = frozenset()
     default_enabled: ClassVar[bool] = True
 
     _visitor_names: ClassVar[tuple[str, ...]] = ()
