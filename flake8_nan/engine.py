@@ -40,6 +40,9 @@ class Report(NamedTuple):
 DIVISION = "/"
 TINY = "<tiny>"  # a float literal below the eps threshold
 HF = "<hf>"  # a name imported from transformers
+BIG = "<big>"  # a number literal beyond the float16 range, or a power
+ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
+FLOAT16_MAX = 65504.0
 
 
 def check_source(source: str, tree: Optional[ast.AST] = None, options: Options = Options(),
@@ -99,11 +102,25 @@ def statement_words(node: ast.AST, min_eps: float) -> set[str]:
                 add(DIVISION)
             elif op is ast.Pow:
                 add(TINY)  # `10 ** -8` is folded by the model, not seen here
+                add(BIG)  # and so is `2 ** 30`
+                if t is ast.BinOp and _fractional(n.right):
+                    add(ROOT)
         elif t is ast.Constant:
             v = n.value
             if type(v) is float and 0 < v < min_eps:
                 add(TINY)
+            elif (type(v) is float or type(v) is int) and abs(v) > FLOAT16_MAX:
+                add(BIG)
     return words
+
+
+def _fractional(exponent: ast.AST) -> bool:
+    """A fractional or negative exponent: the power is singular at 0."""
+    if isinstance(exponent, ast.UnaryOp):
+        return isinstance(exponent.op, ast.USub) or _fractional(exponent.operand)
+    if isinstance(exponent, ast.Constant):
+        return type(exponent.value) is float and not exponent.value.is_integer()
+    return isinstance(exponent, ast.BinOp) and isinstance(exponent.op, ast.Div)
 
 
 def _always_kept(stmt: ast.stmt) -> bool:
@@ -114,6 +131,8 @@ def _always_kept(stmt: ast.stmt) -> bool:
         value = stmt.value
         if isinstance(value, ast.UnaryOp):
             value = value.operand
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "float":
+            value = value.args[0] if len(value.args) == 1 else value  # `float("-inf")`
         return isinstance(value, (ast.Constant, ast.Name, ast.Attribute))  # constants, aliases
     if isinstance(stmt, (ast.If, ast.Try)):
         return any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(stmt))
@@ -146,15 +165,16 @@ def select(source: str, tree: ast.Module, rules: Sequence[type], options: Option
     groups = [r.triggers for r in rules if r.triggers]
     hf = _hf_names(tree)
     tainted: set[str] = set()  # module-level names bound by a kept statement
-    tiny_names: set[str] = set()
+    named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # module constants by pseudo-word
     keep = []
     any_trigger = False
     for stmt in body:
         words = statement_words(stmt, options.min_eps)
-        if TINY in words and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            tiny_names.update(_targets(stmt))
-        if words & tiny_names:
-            words.add(TINY)
+        for pseudo, names in named.items():
+            if pseudo in words and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                names.update(_targets(stmt))
+            if words & names:
+                words.add(pseudo)
         if hf and words & hf:
             words.add(HF)
         hit = bool(words & tainted) or any(all(words & g for g in trig) for trig in groups)
