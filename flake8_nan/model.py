@@ -549,7 +549,9 @@ class Model(cst.BatchableCSTVisitor):
         op = expr.operator
         if isinstance(op, cst.Power):
             exponent = self._const(expr.right, depth + 1)
-            return Origin("square", node=expr) if exponent and exponent.value == 2 else None
+            if exponent is None or exponent.value != 2:
+                return None
+            return Origin("square", positive=self._positive(expr.left, depth + 1), node=expr)
         if isinstance(op, cst.Multiply) and expr.left.deep_equals(expr.right):
             return Origin("square", node=expr)
         if not isinstance(op, (cst.Add, cst.Multiply, cst.Divide, cst.MatrixMultiply)):
@@ -586,7 +588,9 @@ class Model(cst.BatchableCSTVisitor):
         if name == "pow":
             exponent = op.arg(1, "exponent")
             c = exponent is not None and self._const(exponent, depth + 1)
-            return Origin("square", node=call) if c and c.value == 2 else None
+            if not c or c.value != 2 or op.subject is None:
+                return None
+            return Origin("square", positive=self._positive(op.subject, depth + 1), node=call)
         if name == "mean":
             inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
             return Origin("mean", node=call, inner=inner.kind if inner and inner.kind in _SUMMED else None)

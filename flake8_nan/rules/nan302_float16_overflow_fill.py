@@ -11,6 +11,9 @@ from .base import Rule
 # operation -> (slot, keyword) of the value it writes into a tensor of the receiver's dtype
 _WRITES = {"masked_fill": (2, "value"), "fill_": (1, "value"), "full_like": (1, "fill_value"),
            "new_full": (2, "fill_value")}
+# Writes as common on integer tensors as on float ones: a whole number counts only when
+# written as a float (`1e5`, `float(n)`).
+_WHOLE_NEEDS_FLOAT = frozenset({"fill_", "full_like", "new_full"})
 # Receivers whose dtype is known not to be float16.
 _WIDE_CASTS = frozenset({"float", "double"})
 _WIDE_DTYPES = frozenset({"torch.float32", "torch.float", "torch.float64", "torch.double",
@@ -64,15 +67,19 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
                         and not self._wide(other):
                     self._check(value, "torch.where stores it as an infinity in float16")
         elif op.name in _WRITES and not self._wide(op.subject):
-            self._check(op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor")
+            self._check(op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor",
+                        op.name in _WHOLE_NEEDS_FLOAT)
 
-    def _check(self, value: Optional[cst.BaseExpression], effect: str) -> None:
+    def _check(self, value: Optional[cst.BaseExpression], effect: str, strict: bool = False) -> None:
         number = self._number(value)
         if number is None or math.isinf(number) or abs(number) <= vocab.FLOAT16_MAX:
             return
-        if all(isinstance(n, (cst.Integer, cst.UnaryOperation, cst.BinaryOperation))
-               for n in _leaves(value)):
-            return  # integer literals: an index or id tensor, not a float16 one
+        written_as_float = any(isinstance(n, cst.Float) or isinstance(n, cst.Call)
+                               for n in _leaves(value))
+        if number.is_integer() and not written_as_float and (strict or all(
+                isinstance(n, (cst.Integer, cst.UnaryOperation, cst.BinaryOperation))
+                for n in _leaves(value))):
+            return  # a whole number: maybe an index or id tensor, not a float16 one
         end = "min" if number < 0 else "max"
         self.report(value, f"{fmt(number)} is beyond the float16 range (max 65504): {effect}; "
                            f"use torch.finfo(x.dtype).{end}")

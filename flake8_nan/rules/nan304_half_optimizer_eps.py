@@ -22,9 +22,11 @@ class HalfOptimizerEps(Rule):
         "is float16 too: the squared gradients of small gradients underflow to 0, and the "
         "default eps (1e-8; 1e-10 for Adagrad) is below the smallest float16 subnormal "
         "(5.96e-8), so it rounds to 0 as well and the update divides by 0. Measured on CPU "
-        "with float16 parameters and gradients of 1e-4: Adam, AdamW, RMSprop and Adagrad "
-        "with their default eps turned the weights into -inf at the first step; with "
-        "eps=1e-4 they moved by 0.003 in three steps. The rule reports only where the same "
+        "with float16 parameters and gradients of 1e-4 (lr 1e-3): Adam, AdamW, NAdam, "
+        "Adagrad and RMSprop with their default eps made the weights -inf at the first step, "
+        "RAdam at the sixth (its first adaptive step); Adamax stayed finite there, but a "
+        "gradient of exactly 0 gave NaN (0/0) in Adamax as in Adam. With eps=1e-4 each moved "
+        "the weights by at most 0.003 in three steps. The rule reports only where the same "
         "module casts those parameters to float16 (`.half()`, `.to(torch.float16)`, "
         "`dtype=torch.float16`); with float32 parameters under autocast eps stays float32.")
     bad = """\
@@ -154,4 +156,3 @@ def _roots(params: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
                 yield from _roots(el.value)
     elif isinstance(params, (cst.Name, cst.Attribute)):
         yield params
-

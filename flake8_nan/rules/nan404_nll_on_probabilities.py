@@ -14,8 +14,9 @@ class LossOnProbabilities(Rule):
         "class: given a softmax output it minimises -p, a bounded loss that no longer "
         "punishes confident mistakes. `cross_entropy` applies `log_softmax` itself: given a "
         "softmax output it applies softmax twice, and the loss of a confident mistake "
-        "cannot exceed log(C - 1 + e) (1.31 for two classes) whatever the logits. `torch.log(softmax(x))` is -inf "
-        "wherever the softmax underflows. Measured on CPU for logits [10, 0] and target 1: "
+        "cannot exceed log(C - 1 + e) (1.31 for two classes) whatever the logits. "
+        "`torch.log(softmax(x))` is -inf wherever the softmax underflows. Measured on CPU "
+        "for logits [10, 0] and target 1: "
         "cross_entropy of the softmax is 1.31, of the logits 10.0; nll_loss of the "
         "softmax is -4.5e-05.")
     claim = "differs"
@@ -40,8 +41,7 @@ ref = torch.logsumexp(logits, dim=-1) - logits[0, 1]
     fix_safety = "unsafe"
     references = ("torch.nn.NLLLoss documentation: input is log-probabilities",
                   "torch.nn.CrossEntropyLoss documentation: input is unnormalized logits")
-    triggers = (frozenset({"nll_loss", "NLLLoss", "cross_entropy", "CrossEntropyLoss"}),
-                frozenset({"softmax", "Softmax"}))
+    triggers = (frozenset({"nll_loss", "NLLLoss", "cross_entropy", "CrossEntropyLoss"}),)
 
     def visit_Call(self, node: cst.Call) -> None:
         found = loss_input(self.model, node, frozenset({"nll_loss", "cross_entropy"}),

@@ -74,6 +74,6 @@ out = x.grad
     def _check(self, node: cst.CSTNode, subject: Optional[cst.BaseExpression], how: str) -> None:
         what = _what(self.model.origin(subject)) if subject is not None else None
         if what is not None:
-            s = self.snippet(subject, 24)
+            norm = "" if what == "variance" else ", or use torch.linalg.vector_norm"
             self.report(node, f"{how} of a {what} with no eps: its gradient at 0 is inf*0 = NaN; "
-                              f"use torch.sqrt({s} + eps) or torch.linalg.vector_norm")
+                              f"add eps inside the root ({self.snippet(subject, 24)} + eps){norm}")

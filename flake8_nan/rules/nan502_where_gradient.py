@@ -110,17 +110,20 @@ torch.where(x > 0, torch.log(safe), 0.0).sum().backward()
 out = x.grad
 """
     fix = ("Make the operand harmless where it is not chosen, then select: "
-           "`safe = torch.where(cond, x, 1)` and `torch.where(cond, torch.log(safe), 0)`.")
+           "`safe = torch.where(cond, x, 1)` and `torch.where(cond, torch.log(safe), 0)` "
+           "(0 is the harmless value for acos and asin).")
     fix_safety = "safe"
     references = ("torch.where documentation",
-                  "PyTorch autograd FAQ: NaN gradients through torch.where")
+                  "JAX FAQ: gradients contain NaN where using where (the same mechanism)")
     triggers = (frozenset({"where"}),
                 frozenset({*_SINGULAR, "arccos", "arcsin", "pow", "div", DIVISION, ROOT}))
 
     def visit_Call(self, node: cst.Call) -> None:
         for inner, name, operand in unselected_hazards(self.model, node):
             x = self.snippet(operand, 20)
-            what = {"division": f"1/{x}", "power": f"a fractional power of {x}"}.get(name, f"{name}({x})")
+            what = {"division": f"1/{x}", "power": f"a root of {x}", "pow": f"a root of {x}",
+                    "div": f"1/{x}"}.get(name, f"{name}({x})")
+            harmless = 0 if name in _BOUNDED_DOMAIN else 1
             self.report(inner, f"torch.where still computes {what} where the condition is False: "
-                               f"its inf gradient times 0 gives NaN; use safe = torch.where(cond, {x}, 1) "
-                               "inside the branch")
+                               "its inf gradient times 0 gives NaN; compute it on "
+                               f"safe = torch.where(cond, {x}, {harmless})")

@@ -10,6 +10,7 @@ from .nan502_where_gradient import DefersToWhere
 _ARC = frozenset({"acos", "asin"})
 _BOUNDED = {"cosine": "a cosine similarity", "unit": "a normalised vector",
             "cosine_product": "a product of normalised vectors"}
+_CLAMPED = "a value clamped only to [-1, 1]"
 
 
 def _float32(value: float) -> float:
@@ -56,16 +57,21 @@ out = a.grad
         if op is None or op.name not in _ARC or op.subject is None:
             return
         what = self._bounded(self.model.origin(op.subject))
-        if what is not None:
-            self.report(node, f"{op.name} of {what}: at +-1 its gradient is infinite (NaN after "
-                              "the chain rule) and rounding past 1 gives NaN; use "
-                              f"{self.with_method(op.subject, 'clamp(-1 + eps, 1 - eps)')}")
+        if what is None:
+            return
+        if what == _CLAMPED:
+            also, fix = "", "clamp(-1 + eps, 1 - eps) with eps >= 1e-6 instead"
+        else:
+            also = " and rounding past 1 gives NaN"
+            fix = self.with_method(op.subject, "clamp(-1 + eps, 1 - eps)")
+        self.report(node, f"{op.name} of {what}: at +-1 its gradient is infinite (NaN after the "
+                          f"chain rule){also}; use {fix}")
 
     def _bounded(self, origin: Optional[Origin]) -> Optional[str]:
         if origin is None:
             return None
         if origin.kind == "sum" and origin.inner == "cosine_product":
-            return "a sum of products of normalised vectors"
+            return _BOUNDED["cosine"]
         if origin.kind in _BOUNDED:
             return _BOUNDED[origin.kind]
         if origin.kind in ("clamp", "clip"):
@@ -73,5 +79,5 @@ out = a.grad
             bounds = [op.arg(1, "min"), op.arg(2, "max")] if op is not None else []
             values = [self.model.const(b) if b is not None else None for b in bounds]
             if len(values) == 2 and all(values) and max(abs(_float32(v.value)) for v in values) >= 1:
-                return "a value clamped only to [-1, 1]"
+                return _CLAMPED
         return None
