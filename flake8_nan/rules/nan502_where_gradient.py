@@ -30,13 +30,20 @@ def _singular_power(model: Model, exponent: Optional[cst.BaseExpression]) -> boo
 
 def singular_operand(model: Model, node: cst.CSTNode) -> Optional[tuple[str, cst.BaseExpression]]:
     """(operation, operand) when `node` is infinite, or has an infinite gradient, at some
-    value of its operand: log, sqrt, rsqrt, acos, asin, a division by it, a root of it."""
+    value of its operand: log, sqrt, rsqrt, acos, asin, a division by it, a root of it; or a
+    local name bound to one of those calls."""
     if isinstance(node, cst.BinaryOperation):
         if isinstance(node.operator, cst.Divide):
             return "division", node.right
         if isinstance(node.operator, cst.Power) and _singular_power(model, node.right):
             return "power", node.left
         return None
+    if isinstance(node, cst.Name):  # `lx = torch.log(x)` computed before the where
+        origin = model.origin(node)
+        if origin is None or origin.kind not in _SINGULAR or not isinstance(origin.node, cst.Call):
+            return None
+        op = model.call_op(origin.node)
+        return (origin.kind, op.subject) if op is not None and op.subject is not None else None
     op = model.call_op(node)
     if op is None:
         return None
