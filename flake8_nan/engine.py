@@ -139,6 +139,9 @@ def _always_kept(stmt: ast.stmt) -> bool:
     return False
 
 
+_SCRIPT_STEPS = (ast.Assign, ast.AnnAssign, ast.Expr)
+
+
 def _hf_names(tree: ast.Module) -> set[str]:
     names = set()
     for n in ast.walk(tree):
@@ -163,6 +166,7 @@ def select(source: str, tree: ast.Module, rules: Sequence[type], options: Option
     blanked out; None when nothing is left worth parsing."""
     body = getattr(tree, "body", [])
     groups = [r.triggers for r in rules if r.triggers]
+    any_word = frozenset().union(*(g for trig in groups for g in trig))
     hf = _hf_names(tree)
     tainted: set[str] = set()  # module-level names bound by a kept statement
     named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # module constants by pseudo-word
@@ -183,6 +187,11 @@ def select(source: str, tree: ast.Module, rules: Sequence[type], options: Option
             tainted.update(_targets(stmt))
             keep.append(stmt)
         elif _always_kept(stmt):
+            keep.append(stmt)
+        elif isinstance(stmt, _SCRIPT_STEPS) and words & any_word:
+            # one step of a script (`model = Net().half()`, `criterion = nn.BCELoss()`): the
+            # statements that use what it binds are worth parsing, and it with them
+            tainted.update(_targets(stmt))
             keep.append(stmt)
     if not any_trigger:
         return None

@@ -554,12 +554,10 @@ class Model(cst.BatchableCSTVisitor):
             return Origin("square", positive=self._positive(expr.left, depth + 1), node=expr)
         if isinstance(op, cst.Multiply) and expr.left.deep_equals(expr.right):
             return Origin("square", node=expr)
-        if not isinstance(op, (cst.Add, cst.Multiply, cst.Divide, cst.MatrixMultiply)):
+        if not isinstance(op, (cst.Multiply, cst.Divide, cst.MatrixMultiply)):
             return None
         left = self._origin(expr.left, depth + 1)
         right = self._origin(expr.right, depth + 1)
-        if isinstance(op, cst.Add):
-            return Origin("sum", node=expr, inner="square") if _squares(left) and _squares(right) else None
         if isinstance(op, cst.Divide):
             norm = self._norm_call(right, depth)
             if norm is None:
@@ -677,11 +675,6 @@ def where_parts(op: Op) -> tuple:
 def _dot(origin: Optional[Origin]) -> bool:
     return origin is not None and (origin.kind in ("dot", "matmul", "mm", "bmm")
                                    or origin.kind == "sum" and origin.inner == "product")
-
-
-def _squares(origin: Optional[Origin]) -> bool:
-    return origin is not None and (origin.kind == "square" or origin.inner == "square"
-                                   and origin.kind in ("sum", "mean"))
 
 
 _BOUNDED_KINDS = frozenset({"unit", "cosine", "cosine_product"})

@@ -62,7 +62,7 @@ ref = (torch.sigmoid(z.detach()) - target) / 2
                   "torch.nn.BCEWithLogitsLoss documentation",
                   "torch.amp documentation: prefer binary_cross_entropy_with_logits over "
                   "binary_cross_entropy")
-    triggers = (frozenset({"binary_cross_entropy", "BCELoss"}),)
+    triggers = (frozenset({"binary_cross_entropy", "BCELoss"}), frozenset({"sigmoid", "Sigmoid", "expit"}))
 
     def visit_Call(self, node: cst.Call) -> None:
         found = loss_input(self.model, node, frozenset({"binary_cross_entropy"}), frozenset({"BCELoss"}))

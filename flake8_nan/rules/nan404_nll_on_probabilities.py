@@ -41,7 +41,8 @@ ref = torch.logsumexp(logits, dim=-1) - logits[0, 1]
     fix_safety = "unsafe"
     references = ("torch.nn.NLLLoss documentation: input is log-probabilities",
                   "torch.nn.CrossEntropyLoss documentation: input is unnormalized logits")
-    triggers = (frozenset({"nll_loss", "NLLLoss", "cross_entropy", "CrossEntropyLoss"}),)
+    triggers = (frozenset({"nll_loss", "NLLLoss", "cross_entropy", "CrossEntropyLoss"}),
+                frozenset({"softmax", "Softmax"}))
 
     def visit_Call(self, node: cst.Call) -> None:
         found = loss_input(self.model, node, frozenset({"nll_loss", "cross_entropy"}),

@@ -49,7 +49,7 @@ out = x.grad
            "`torch.linalg.vector_norm`, whose gradient at 0 is 0.")
     fix_safety = "unsafe"
     references = ("torch.linalg.vector_norm documentation", "torch.sqrt documentation")
-    triggers = (frozenset({*_ROOTS, "pow", ROOT}),)
+    triggers = (frozenset({*_ROOTS, "pow", ROOT}), frozenset({"sum", "mean", "var", "pow", "square"}))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.left_to_where(node):
@@ -73,6 +73,8 @@ out = x.grad
 
     def _check(self, node: cst.CSTNode, subject: Optional[cst.BaseExpression], how: str) -> None:
         what = _what(self.model.origin(subject)) if subject is not None else None
+        if what == "square" and how == "**":
+            return  # `n ** 0.5` with `n = (a // b) ** 2` may be plain Python numbers
         if what is not None:
             norm = "" if what == "variance" else ", or use torch.linalg.vector_norm"
             self.report(node, f"{how} of a {what} with no eps: its gradient at 0 is inf*0 = NaN; "
