@@ -564,7 +564,8 @@ class Model(cst.BatchableCSTVisitor):
                 return None
             if _dot(left):  # a.b / (|a| |b|)
                 return Origin("cosine", node=expr)
-            subject = isinstance(norm, cst.Call) and self.call_op(norm).subject
+            norm_op = self.call_op(norm) if isinstance(norm, cst.Call) else None
+            subject = norm_op and norm_op.subject
             return Origin("unit", node=expr) if subject and subject.deep_equals(expr.left) else None
         if isinstance(op, cst.Multiply):
             if left and right and left.kind == right.kind == "norm":
@@ -633,7 +634,7 @@ class Model(cst.BatchableCSTVisitor):
         if not holds:
             op = _NEGATE.get(op)
         c = self._const(other, depth + 1)
-        floor = c.value if c is not None else 0.0 if self._floor_positive(other, depth) else None
+        floor = c.value if c is not None else 1.0 if self._floor_positive(other, depth) else None
         return floor is not None and (op is cst.GreaterThan and floor >= 0
                                       or op is cst.GreaterThanEqual and floor > 0)
 

@@ -174,11 +174,12 @@ def test_lambda_and_comprehension_parameters_shadow():
 def test_where_that_keeps_only_positive_values_is_positive():
     assert codes("""\
         import torch
-        def f(x):
+        def f(x, eps):
             a = torch.log(torch.where(x > 0, x, 1.0))
             b = torch.log(x.where(0 < x, 2.0))
             c = torch.log(torch.where(x <= 0, 1.0, x))
-            return a, b, c
+            d = torch.log(torch.where(x >= eps, x, 1.0))
+            return a, b, c, d
         """) == []
     assert codes("""\
         import torch

@@ -29,8 +29,8 @@ class Float16OverflowFill(Rule):
         "float16 holds at most 65504. The mask value of float32 attention code, `-1e9` (or "
         "`-1e10`, `float(2**30)`), is far outside: on a float16 tensor (after `.half()` or "
         "under autocast) `masked_fill`, `masked_fill_` and `fill_` raise `RuntimeError: value "
-        "cannot be converted to type c10::Half without overflow` (measured on CPU; CUDA "
-        "raises the same), and `torch.where(mask, x, -1e9)` gives -inf without a word, which "
+        "cannot be converted to type c10::Half without overflow` (measured on CPU; the same "
+        "error is reported on CUDA), and `torch.where(mask, x, -1e9)` gives -inf without a word, which "
         "a softmax over a fully masked row turns into NaN. bfloat16 has the float32 range "
         "and keeps -1e9.")
     claim = "raises"
@@ -48,9 +48,10 @@ mask = torch.tensor([[False, True, True], [False, False, True]])
 out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
 """
     fix = ("Write the most negative (or positive) value of the tensor's own dtype: "
-           "`torch.finfo(x.dtype).min` (`.max`). It is -65504 in float16 and about -3.4e38 "
-           "in float32, so float32 results do not change where -1e9 already dominated.")
-    fix_safety = "safe"
+           "`torch.finfo(x.dtype).min` (`.max`), -65504 in float16 and about -3.4e38 in "
+           "float32. Two such values added together (two additive masks) overflow to -inf, "
+           "so the fix is not applied automatically.")
+    fix_safety = "unsafe"
     references = ("torch.finfo documentation", "IEEE 754 binary16: largest finite value 65504")
     triggers = (frozenset({"masked_fill", "masked_fill_", "fill_", "full_like", "new_full", "where"}),
                 frozenset({BIG}))
