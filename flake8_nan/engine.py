@@ -16,6 +16,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .model import Model
+from .vocab import FLOAT16_MAX
 
 DEFAULT_MIN_EPS = 1e-7
 
@@ -42,7 +43,6 @@ TINY = "<tiny>"  # a float literal below the eps threshold
 HF = "<hf>"  # a name imported from transformers
 BIG = "<big>"  # a number literal beyond the float16 range, or a power
 ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
-FLOAT16_MAX = 65504.0
 
 
 def check_source(source: str, tree: Optional[ast.AST] = None, options: Options = Options(),

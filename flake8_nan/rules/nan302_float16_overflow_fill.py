@@ -75,11 +75,11 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
         number = self._number(value)
         if number is None or math.isinf(number) or abs(number) <= vocab.FLOAT16_MAX:
             return
+        parts = list(_parts(value))
         written_as_float = any(isinstance(n, cst.Float) or isinstance(n, cst.Call)
-                               for n in _leaves(value))
+                               and self.model.qualname(n.func) == "builtins.float" for n in parts)
         if number.is_integer() and not written_as_float and (strict or all(
-                isinstance(n, (cst.Integer, cst.UnaryOperation, cst.BinaryOperation))
-                for n in _leaves(value))):
+                isinstance(n, (cst.Integer, cst.UnaryOperation, cst.BinaryOperation)) for n in parts)):
             return  # a whole number: maybe an index or id tensor, not a float16 one
         end = "min" if number < 0 else "max"
         self.report(value, f"{fmt(number)} is beyond the float16 range (max 65504): {effect}; "
@@ -113,8 +113,9 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
         return False
 
 
-def _leaves(expr: cst.CSTNode):
+def _parts(expr: cst.CSTNode):
+    """The expression and every expression inside it."""
     yield expr
     for child in expr.children:
         if isinstance(child, cst.BaseExpression):
-            yield from _leaves(child)
+            yield from _parts(child)
