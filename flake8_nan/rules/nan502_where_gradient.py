@@ -1,6 +1,6 @@
 """NAN502: `torch.where` does not stop the gradient of the branch it does not choose.
 
-The helpers here also let NAN101, NAN501 and NAN503 leave such a node to this
+The functions here also let NAN101, NAN501 and NAN503 leave such a node to this
 rule, so one hazard gets one report.
 """
 from typing import Iterator, Optional
