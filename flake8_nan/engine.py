@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .model import Model
+from .vocab import FLOAT16_MAX
 
 DEFAULT_MIN_EPS = 1e-7
 
@@ -43,6 +44,8 @@ class Report(NamedTuple):
 DIVISION = "/"
 TINY = "<tiny>"  # a float literal below the eps threshold
 HF = "<hf>"  # a name imported from transformers
+BIG = "<big>"  # a number literal beyond the float16 range, or a power
+ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
 
 
 def check_source(source: str, tree: Optional[ast.AST] = None, options: Options = Options(),
@@ -121,7 +124,9 @@ def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Opt
 
 _WORD = re.compile(r"[^\W\d]\w*")
 _FLOAT = re.compile(r"(?<![\w.])(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)")
-_NEGATIVE_POWER = re.compile(r"\*\*\s*\(?\s*-")
+_BIG_INT = re.compile(r"(?<![\w.])\d{5,}(?![\w.])")
+_POWER = re.compile(r"[\w)\]]\s*\*\*")  # a binary power, not `**kwargs`
+_ROOT = re.compile(r"\*\*\s*\(?\s*(?:-|\d*\.\d|[\d.]+\s*/)")
 
 
 def statement_words(text: str, min_eps: float) -> set[str]:
@@ -134,8 +139,15 @@ def statement_words(text: str, min_eps: float) -> set[str]:
     words = set(_WORD.findall(text))
     if "/" in text:
         words.add(DIVISION)
-    if _NEGATIVE_POWER.search(text) or any(0 < float(f) < min_eps for f in _FLOAT.findall(text)):
-        words.add(TINY)  # a tiny literal, or `10 ** -8` that the model folds
+    floats = [abs(float(f)) for f in _FLOAT.findall(text)]
+    if _POWER.search(text):
+        words.update((TINY, BIG))  # `10 ** -8` and `2 ** 30` are folded by the model
+        if _ROOT.search(text):
+            words.add(ROOT)
+    if any(0 < f < min_eps for f in floats):
+        words.add(TINY)
+    if any(f > FLOAT16_MAX for f in floats) or any(int(i) > FLOAT16_MAX for i in _BIG_INT.findall(text)):
+        words.add(BIG)
     return words
 
 
@@ -151,6 +163,8 @@ def _always_kept(stmt: ast.stmt) -> bool:
         value = stmt.value
         if isinstance(value, ast.UnaryOp):
             value = value.operand
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "float":
+            value = value.args[0] if len(value.args) == 1 else value  # `float("-inf")`
         return isinstance(value, (ast.Constant, ast.Name, ast.Attribute))  # constants, aliases
     if isinstance(stmt, (ast.If, ast.Try)):
         return any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(stmt))
@@ -205,7 +219,7 @@ def _targets(stmt: ast.stmt) -> list[str]:
     return []
 
 
-_ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+_SCRIPT_STEPS = (ast.Assign, ast.AnnAssign, ast.Expr)
 
 
 def select(source: str, tree: ast.Module, rules: Sequence[type],
@@ -222,17 +236,18 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
     targets = [_targets(stmt) for stmt in body]
     bound = Counter(name for names in targets for name in names)
     tainted: set[str] = set()  # module-level names bound by a kept statement
-    tiny_names: set[str] = set()
+    named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # module constants by pseudo-word
     all_words = []
     keep = [False] * len(body)
     any_trigger = False
     for i, stmt in enumerate(body):
         words = statement_words("".join(lines[_first_line(stmt) - 1:stmt.end_lineno]),
                                 options.min_eps)
-        if TINY in words and targets[i]:
-            tiny_names.update(targets[i])
-        elif tiny_names and not words.isdisjoint(tiny_names):
-            words.add(TINY)
+        for pseudo, names in named.items():
+            if pseudo in words:
+                names.update(targets[i])
+            elif names and not words.isdisjoint(names):
+                words.add(pseudo)
         if hf and not words.isdisjoint(hf):
             words.add(HF)
         all_words.append(words)
@@ -244,6 +259,11 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
             tainted.update(targets[i])
             keep[i] = True
         elif _always_kept(stmt) or (context and not words.isdisjoint(context)):
+            keep[i] = True
+        elif isinstance(stmt, _SCRIPT_STEPS) and not words.isdisjoint(any_word):
+            # one step of a script (`model = Net().half()`, `criterion = nn.BCELoss()`): the
+            # statements that use what it binds are worth parsing, and it with them
+            tainted.update(targets[i])
             keep[i] = True
     if not any_trigger:
         return None

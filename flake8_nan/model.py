@@ -408,7 +408,8 @@ class Model(cst.BatchableCSTVisitor):
             if attr in vocab.SHAPE_METHODS:
                 return Op("shape", call, method=True)
             entry = vocab.METHODS.get(attr)
-            if entry is not None and len(positional(call)) <= entry[1] and not has_star(call):
+            if entry is not None and len(positional(call)) <= entry[1] and not has_star(call) \
+                    and self.self_class(func.value) is None:
                 return Op(entry[0], call, method=True)
         return None
 
@@ -475,6 +476,10 @@ class Model(cst.BatchableCSTVisitor):
     def _origin(self, expr: cst.CSTNode, depth: int) -> Optional[Origin]:
         if depth > _MAX_DEPTH:
             return None
+        if isinstance(expr, (cst.Name, cst.Attribute)) and self.qualname(expr) in vocab.INF_NAMES:
+            return _INF
+        if isinstance(expr, cst.Attribute) and expr.attr.value in vocab.SHAPE_ATTRIBUTES:
+            return self._origin(expr.value, depth + 1)
         if isinstance(expr, (cst.Name, cst.Attribute)):
             fact = self._name_fact(expr)
             if fact is None:
@@ -489,6 +494,8 @@ class Model(cst.BatchableCSTVisitor):
         if isinstance(expr, cst.Comparison) or (
                 isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Not, cst.BitInvert))):
             return _BOOL
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            return _NEGATED.get(self._origin(expr.expression, depth + 1))
         if isinstance(expr, cst.BinaryOperation):
             return self._binary_origin(expr, depth)
         if isinstance(expr, cst.Call):
@@ -507,7 +514,7 @@ class Model(cst.BatchableCSTVisitor):
             left = self._origin(expr.left, depth + 1)
             if left is not None and left.kind == "bool":
                 return _BOOL
-        return None
+        return self._value_binary_origin(expr, depth)
 
     def _call_origin(self, call: cst.Call, depth: int) -> Optional[Origin]:
         op = self.call_op(call)
@@ -531,13 +538,14 @@ class Model(cst.BatchableCSTVisitor):
             inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
             if inner is not None and inner.kind in ("bool", "count"):
                 return Origin("count", node=call)
-            return Origin("sum", positive=bool(inner and inner.positive), node=call)
+            return Origin("sum", positive=bool(inner and inner.positive), node=call,
+                          inner=inner.kind if inner is not None and inner.kind in _SUMMED else None)
         if name == "count_nonzero":
             return Origin("count", node=call)
         if name in vocab.LOG_OPS:
             inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
             return Origin("log", node=call, inner=inner.kind if inner else None)
-        return Origin(name, node=call)
+        return self._value_call_origin(op, depth) or Origin(name, node=call)
 
     def _constructor_origin(self, call: cst.Call) -> Optional[Origin]:
         func = call.func
@@ -549,12 +557,167 @@ class Model(cst.BatchableCSTVisitor):
         if qn == "builtins.max":
             if any(self._floor_positive(a, 0) for a in positional(call)):
                 return Origin("maximum", positive=True, node=call)
+        return self._instance_call_origin(call, qn)
+
+    # ------------------------------------------- origins of values and layers
+    # Squares and their sums, norms and the values they bound to [-1, 1], masked
+    # writes, infinities, and what a layer instance returns.
+    def _value_binary_origin(self, expr: cst.BinaryOperation, depth: int) -> Optional[Origin]:
+        op = expr.operator
+        if isinstance(op, cst.Power):
+            exponent = self._const(expr.right, depth + 1)
+            if exponent is None or exponent.value != 2:
+                return None
+            return Origin("square", positive=self._positive(expr.left, depth + 1), node=expr)
+        if isinstance(op, cst.Multiply) and expr.left.deep_equals(expr.right):
+            return Origin("square", node=expr)
+        if not isinstance(op, (cst.Multiply, cst.Divide, cst.MatrixMultiply)):
+            return None
+        left = self._origin(expr.left, depth + 1)
+        right = self._origin(expr.right, depth + 1)
+        if isinstance(op, cst.Divide):
+            norm = self._norm_call(right, depth)
+            if norm is None:
+                return None
+            if _dot(left):  # a.b / (|a| |b|)
+                return Origin("cosine", node=expr)
+            norm_op = self.call_op(norm) if isinstance(norm, cst.Call) else None
+            subject = norm_op and norm_op.subject
+            return Origin("unit", node=expr) if subject and subject.deep_equals(expr.left) else None
+        if isinstance(op, cst.Multiply):
+            if left and right and left.kind == right.kind == "norm":
+                return Origin("norm", node=expr)
+            if _bounded(left) and _bounded(right):
+                return Origin("cosine_product", node=expr)
+            return Origin("product", node=expr)
+        return Origin("cosine" if _bounded(left) and _bounded(right) else "matmul", node=expr)
+
+    def _norm_call(self, origin: Optional[Origin], depth: int) -> Optional[cst.CSTNode]:
+        """The node that computes a norm (or a product of norms), clamped away from 0 or not."""
+        if origin is not None and origin.kind in ("clamp", "maximum"):
+            op = self.call_op(origin.node)
+            origin = op and op.subject is not None and self._origin(op.subject, depth + 1)
+        return origin.node if origin and origin.kind == "norm" else None
+
+    def _value_call_origin(self, op: Op, depth: int) -> Optional[Origin]:
+        name, call = op.name, op.call
+        if name == "pow":
+            exponent = op.arg(1, "exponent")
+            c = exponent is not None and self._const(exponent, depth + 1)
+            if not c or c.value != 2 or op.subject is None:
+                return None
+            return Origin("square", positive=self._positive(op.subject, depth + 1), node=call)
+        if name == "mean":
+            inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
+            return Origin("mean", node=call, inner=inner.kind if inner and inner.kind in _SUMMED else None)
+        if name in ("matmul", "mm", "bmm", "dot") and len(op.args) == 2:
+            if all(_bounded(self._origin(a, depth + 1)) for a in op.args):
+                return Origin("cosine", node=call)
+            return None
+        if name == "masked_fill":
+            value = op.arg(2, "value")
+            inner = value is not None and self._origin(value, depth + 1) or None
+            return Origin("masked_fill", node=call, inner=inner and inner.kind)
+        if name == "where":
+            return self._where_origin(op, depth)
         return None
+
+    def _where_origin(self, op: Op, depth: int) -> Optional[Origin]:
+        """`torch.where(x > 0, x, 1)` is positive: each branch is positive where it is chosen."""
+        cond, a, b = where_parts(op)
+        if cond is None or a is None or b is None:
+            return None
+        branches = [(self._origin(v, depth + 1), v, chosen) for v, chosen in ((a, True), (b, False))]
+        positive = all((o is not None and o.positive) or self._implies_positive(cond, v, chosen, depth)
+                       for o, v, chosen in branches)
+        neg_inf = any(o == _NEG_INF for o, _, _ in branches)
+        return Origin("where", positive=positive, node=op.call, inner="neg_inf" if neg_inf else None)
+
+    def _implies_positive(self, cond: cst.BaseExpression, value: cst.BaseExpression,
+                          holds: bool, depth: int) -> bool:
+        """Whether `cond` being `holds` proves `value` > 0 (`x > 0`, `x >= eps`, `x <= 0` false)."""
+        if isinstance(cond, cst.BinaryOperation) and isinstance(cond.operator, (cst.BitAnd, cst.BitOr)):
+            splits = isinstance(cond.operator, cst.BitAnd) == holds  # one side of it decides
+            sides = [self._implies_positive(c, value, holds, depth) for c in (cond.left, cond.right)]
+            return any(sides) if splits else all(sides)
+        if not isinstance(cond, cst.Comparison) or len(cond.comparisons) != 1:
+            return False
+        target = cond.comparisons[0]
+        op, other = type(target.operator), target.comparator
+        if value.deep_equals(target.comparator):  # `0 < x` reads as `x > 0`
+            op, other = _MIRROR.get(op), cond.left
+        elif not value.deep_equals(cond.left):
+            return False
+        if not holds:
+            op = _NEGATE.get(op)
+        c = self._const(other, depth + 1)
+        floor = c.value if c is not None else 1.0 if self._floor_positive(other, depth) else None
+        return floor is not None and (op is cst.GreaterThan and floor >= 0
+                                      or op is cst.GreaterThanEqual and floor > 0)
+
+    def _instance_call_origin(self, call: cst.Call, qn: Optional[str]) -> Optional[Origin]:
+        """`float("-inf")`, and what calling an `nn.Softmax()` or `nn.CosineSimilarity()` gives."""
+        if qn == "builtins.float":
+            args = positional(call)
+            if len(args) == 1 and isinstance(args[0], cst.SimpleString):
+                text = args[0].evaluated_value
+                return _INF_TEXT.get(text.strip().lower()) if isinstance(text, str) else None
+            return None
+        if qn is not None:
+            return None
+        layer = self._origin(call.func, 1)
+        output = layer is not None and vocab.MODULE_OUTPUTS.get(layer.kind)
+        return Origin(output, node=call) if output else None
+
+    def leave_Expr(self, node: cst.Expr) -> None:
+        """`self.register_buffer("mask", value)` in `__init__` binds `self.mask`."""
+        call = node.value
+        if not self.prescan or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+            return
+        args = positional(call)
+        if call.func.attr.value in ("register_buffer", "register_parameter") and len(args) >= 2 \
+                and isinstance(args[0], cst.SimpleString):
+            name = args[0].evaluated_value
+            if isinstance(name, str) and name.isidentifier():
+                target = cst.Attribute(value=call.func.value, attr=cst.Name(name))
+                self._bind_targets(target, self.fact(args[1]))
+
+
+def where_parts(op: Op) -> tuple:
+    """(condition, chosen where true, chosen where false) of `torch.where` or `x.where`."""
+    if op.method:  # x.where(condition, y)
+        return op.arg(1, "condition"), op.subject, op.arg(2, "other")
+    return op.arg(0, "condition"), op.arg(1, "input"), op.arg(2, "other")
+
+
+def _dot(origin: Optional[Origin]) -> bool:
+    return origin is not None and (origin.kind in ("dot", "matmul", "mm", "bmm")
+                                   or origin.kind == "sum" and origin.inner == "product")
+
+
+_BOUNDED_KINDS = frozenset({"unit", "cosine", "cosine_product"})
+
+
+def _bounded(origin: Optional[Origin]) -> bool:
+    """Values within [-1, 1] by construction (up to rounding)."""
+    return origin is not None and (origin.kind in _BOUNDED_KINDS or origin.kind == "sum"
+                                   and origin.inner == "cosine_product")
+
+
+_MIRROR = {cst.GreaterThan: cst.LessThan, cst.LessThan: cst.GreaterThan,
+           cst.GreaterThanEqual: cst.LessThanEqual, cst.LessThanEqual: cst.GreaterThanEqual}
+_NEGATE = {cst.GreaterThan: cst.LessThanEqual, cst.LessThanEqual: cst.GreaterThan,
+           cst.GreaterThanEqual: cst.LessThan, cst.LessThan: cst.GreaterThanEqual}
 
 
 _IMPORT_ALIASES = {"torch.nn.functional": "F", "torch.nn": "nn"}
 _POSITIVE_CONST = Origin("const", positive=True)
 _BOOL = Origin("bool")
+_INF = Origin("inf", positive=True)
+_NEG_INF = Origin("neg_inf")
+_NEGATED = {_INF: _NEG_INF, _NEG_INF: _INF}
+_SUMMED = frozenset({"square", "product", "cosine_product"})  # sums whose terms the model keeps apart
+_INF_TEXT = {"inf": _INF, "+inf": _INF, "infinity": _INF, "-inf": _NEG_INF, "-infinity": _NEG_INF}
 _ARITH = {
     cst.Add: lambda a, b: a + b,
     cst.Subtract: lambda a, b: a - b,

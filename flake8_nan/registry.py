@@ -2,8 +2,17 @@
 from .rules.nan101_log_of_zero import LogOfZero
 from .rules.nan201_divide_by_sum import DivideBySum
 from .rules.nan301_tiny_eps import TinyEps
+from .rules.nan302_float16_overflow_fill import Float16OverflowFill
+from .rules.nan303_neg_inf_softmax import NegInfSoftmax
+from .rules.nan304_half_optimizer_eps import HalfOptimizerEps
+from .rules.nan403_bce_on_sigmoid import BCEOnSigmoid
+from .rules.nan404_nll_on_probabilities import LossOnProbabilities
 from .rules.nan4xx_kl_div import KLDivInputNotLog, KLDivTargetSpace
+from .rules.nan501_sqrt_of_squares import SqrtOfSquares
+from .rules.nan502_where_gradient import WhereGradient
+from .rules.nan503_acos_of_cosine import AcosOfCosine
 from .rules.nan601_missing_attention_mask import MissingAttentionMask
+from .rules.nan602_clip_scaled_gradients import ClipScaledGradients
 from .rules.nan603_unclipped_step import UnclippedStep
 from .rules.nan604_summed_loss import SummedLoss
 
@@ -11,9 +20,18 @@ RULES = (
     LogOfZero,
     DivideBySum,
     TinyEps,
+    Float16OverflowFill,
+    NegInfSoftmax,
+    HalfOptimizerEps,
     KLDivInputNotLog,
     KLDivTargetSpace,
+    BCEOnSigmoid,
+    LossOnProbabilities,
+    SqrtOfSquares,
+    WhereGradient,
+    AcosOfCosine,
     MissingAttentionMask,
+    ClipScaledGradients,
     UnclippedStep,
     SummedLoss,
 )

@@ -70,3 +70,49 @@ def is_hf_model_class(qualname: str) -> bool:
     if any(bad in name for bad in HF_NOT_MODELS) or not name[:1].isupper():
         return False
     return name.endswith(HF_MODEL_SUFFIXES) or "For" in name or name.startswith("AutoModel")
+
+
+# ----------------------------------------------------------------- more operations
+# Masked writes, squares and norms, losses and layers whose output the model follows.
+FUNCTIONS.update({
+    **{f"torch.{n}": n for n in ("where", "masked_fill", "pow", "square", "mean", "var",
+                                  "norm", "acos", "asin", "matmul", "mm", "bmm", "dot",
+                                  "tril", "triu", "nan_to_num", "full_like")},
+    "torch.arccos": "acos", "torch.arcsin": "asin",
+    "torch.linalg.norm": "norm", "torch.linalg.vector_norm": "norm",
+    f"{_F}.normalize": "unit",
+    f"{_F}.cosine_similarity": "cosine", "torch.cosine_similarity": "cosine",
+    f"{_F}.binary_cross_entropy": "binary_cross_entropy",
+    f"{_F}.nll_loss": "nll_loss",
+    f"{_F}.cross_entropy": "cross_entropy",
+    **{f"{m}.{n}": n for m in ("torch.nn", "torch.nn.modules.loss")
+       for n in ("BCELoss", "NLLLoss", "CrossEntropyLoss")},
+    **{f"{m}.{n}": n for m in ("torch.nn", "torch.nn.modules.activation")
+       for n in ("Softmax", "LogSoftmax", "Sigmoid")},
+    "torch.nn.CosineSimilarity": "CosineSimilarity",
+    "torch.nn.modules.distance.CosineSimilarity": "CosineSimilarity",
+    **{f"{m}.GradScaler": "GradScaler" for m in ("torch.amp", "torch.amp.grad_scaler",
+                                                 "torch.cuda.amp", "torch.cpu.amp")},
+})
+METHODS.update({
+    "where": ("where", 2), "masked_fill": ("masked_fill", 2), "masked_fill_": ("masked_fill", 2),
+    "fill_": ("fill_", 1), "new_full": ("new_full", 2),
+    "pow": ("pow", 1), "pow_": ("pow", 1), "square": ("square", 0), "mean": ("mean", 2),
+    "var": ("var", 3), "norm": ("norm", 2), "acos": ("acos", 0), "arccos": ("acos", 0),
+    "asin": ("asin", 0), "arcsin": ("asin", 0), "matmul": ("matmul", 1), "mm": ("mm", 1),
+    "bmm": ("bmm", 1), "dot": ("dot", 1), "tril": ("tril", 1), "triu": ("triu", 1),
+    "nan_to_num": ("nan_to_num", 3),
+})
+
+# What calling an instance of a layer returns.
+MODULE_OUTPUTS = {"Softmax": "softmax", "LogSoftmax": "log_softmax", "Sigmoid": "sigmoid",
+                  "CosineSimilarity": "cosine"}
+
+# Names of infinity; `-math.inf` and `float("-inf")` are followed by the model.
+INF_NAMES = frozenset({"math.inf", "torch.inf", "numpy.inf", "numpy.Inf", "numpy.infty"})
+
+# The largest finite float16 value.
+FLOAT16_MAX = 65504.0
+HALF_DTYPES = frozenset({"torch.float16", "torch.half"})
+# Attributes that transpose a tensor: a value keeps its origin through them.
+SHAPE_ATTRIBUTES = frozenset({"T", "mT", "H", "mH"})

@@ -169,3 +169,93 @@ def test_lambda_and_comprehension_parameters_shadow():
         f = lambda EPS, x: x / (x.sum() + EPS)
         g = [x / (x.sum() + EPS) for EPS in (1e-3,)]
         """) == []
+
+
+def test_where_that_keeps_only_positive_values_is_positive():
+    assert codes("""\
+        import torch
+        def f(x, eps):
+            a = torch.log(torch.where(x > 0, x, 1.0))
+            b = torch.log(x.where(0 < x, 2.0))
+            c = torch.log(torch.where(x <= 0, 1.0, x))
+            d = torch.log(torch.where(x >= eps, x, 1.0))
+            return a, b, c, d
+        """) == []
+    assert codes("""\
+        import torch
+        def f(x, mask):
+            a = torch.log(torch.where(x >= 0, x, 1.0))
+            b = torch.log(torch.where(mask, x, 1.0))
+            return a, b
+        """) == [(3, "NAN101"), (4, "NAN101")]
+
+
+def test_log_inside_a_where_is_reported_once():
+    assert codes("""\
+        import torch
+        def f(x):
+            return torch.where(x > 0, torch.log(x), 0.0)
+        """) == [(3, "NAN502")]
+
+
+def test_register_buffer_binds_the_attribute():
+    src = """\
+        import torch
+        import torch.nn.functional as F
+        class Attention(torch.nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.register_buffer("bias", {mask})
+            def forward(self, att, T):
+                att = att.masked_fill(self.bias[:, :T] == 0, float("-inf"))
+                return F.softmax(att, dim=-1)
+        """
+    assert codes(src.format(mask="torch.tril(torch.ones(n, n))")) == []
+    assert codes(src.format(mask="torch.ones(n, n)")) == [(8, "NAN303")]
+
+
+def test_layer_instances_give_their_output_origin():
+    assert codes("""\
+        import torch.nn as nn
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.act = nn.Softmax(dim=-1)
+                self.loss = nn.NLLLoss()
+            def forward(self, x, y):
+                return self.loss(self.act(x), y)
+        """) == [(8, "NAN404")]
+
+
+def test_a_method_of_self_is_not_a_tensor_method():
+    # `self.norm` is a LayerNorm here, not Tensor.norm: no cosine similarity to report
+    assert codes("""\
+        import torch
+        class Block(torch.nn.Module):
+            def forward(self, a, b):
+                return torch.acos((a * b).sum(-1) / self.norm(a))
+        """) == []
+
+
+def test_infinities_and_their_signs():
+    assert codes("""\
+        import math
+        import torch
+        NEG = float("-inf")
+        def f(s, m):
+            a = torch.softmax(s.masked_fill(m, -NEG), -1)
+            b = torch.softmax(s.masked_fill(m, -(-math.inf)), -1)
+            c = torch.softmax(s.masked_fill(m, -float("Infinity")), -1)
+            return a, b, c
+        """) == [(7, "NAN303")]
+
+
+def test_script_steps_at_module_level_are_followed():
+    assert codes("""\
+        import torch
+        model = torch.nn.Linear(4, 4)
+        model.half()
+        optimizer = torch.optim.Adam(model.parameters())
+        criterion = torch.nn.BCELoss()
+        loss = criterion(torch.sigmoid(model(torch.ones(4))), torch.ones(4))
+        """) == [(4, "NAN304"), (6, "NAN403")]

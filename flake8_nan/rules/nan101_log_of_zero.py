@@ -2,16 +2,20 @@ import libcst as cst
 
 from .. import vocab
 from .base import Fix, Rule, method_call, with_argument
+from .nan502_where_gradient import DefersToWhere
 
 
-class LogOfZero(Rule):
+class LogOfZero(DefersToWhere, Rule):
     code = "NAN101"
     summary = "log of a value that can be 0"
     why = (
         "`torch.log(0)` is `-inf`, and its gradient `1/x` is `inf` there: one zero in the "
         "batch turns the loss into `-inf`/`nan` and the next optimizer step writes NaN into "
         "every weight. Probabilities, ReLU outputs, counts and normalised weights all reach 0 "
-        "exactly, and in float16 any value below about 5.96e-8 already is 0.")
+        "exactly, and in float16 any value below about 5.96e-8 already is 0. A log in a "
+        "`torch.where` branch whose condition tests its argument "
+        "(`torch.where(x > 0, torch.log(x), 0)`) is NAN502's report, not this one; "
+        "`torch.where(x > 0, x, 1)` is known to be positive.")
     bad = """\
 import torch
 p = torch.tensor([0.0, 0.5], requires_grad=True)
@@ -36,6 +40,8 @@ out = p.grad
     deferred = frozenset({"softmax", "sigmoid"})
 
     def visit_Call(self, node: cst.Call) -> None:
+        if self.left_to_where(node):
+            return
         op = self.model.call_op(node)
         if op is None or op.name not in vocab.LOG_OPS:
             return

@@ -1,0 +1,121 @@
+import math
+from typing import Optional
+
+import libcst as cst
+
+from .. import vocab
+from ..engine import BIG
+from ..model import fmt, where_parts
+from .base import Rule
+
+# operation -> (slot, keyword) of the value it writes into a tensor of the receiver's dtype
+_WRITES = {"masked_fill": (2, "value"), "fill_": (1, "value"), "full_like": (1, "fill_value"),
+           "new_full": (2, "fill_value")}
+# Writes as common on integer tensors as on float ones: a whole number counts only when
+# written as a float (`1e5`, `float(n)`).
+_WHOLE_NEEDS_FLOAT = frozenset({"fill_", "full_like", "new_full"})
+# Receivers whose dtype is known not to be float16.
+_WIDE_CASTS = frozenset({"float", "double"})
+_WIDE_DTYPES = frozenset({"torch.float32", "torch.float", "torch.float64", "torch.double",
+                          "torch.bfloat16"})
+_FACTORIES = frozenset(f"torch.{n}" for n in ("zeros", "ones", "empty", "full", "rand", "randn",
+                                               "tensor", "arange", "linspace"))
+
+
+class Float16OverflowFill(Rule):
+    code = "NAN302"
+    summary = "a number beyond the float16 range written into a tensor (masked_fill(mask, -1e9))"
+    why = (
+        "float16 holds at most 65504. The mask value of float32 attention code, `-1e9` (or "
+        "`-1e10`, `float(2**30)`), is far outside: on a float16 tensor (after `.half()` or "
+        "under autocast) `masked_fill`, `masked_fill_` and `fill_` raise `RuntimeError: value "
+        "cannot be converted to type c10::Half without overflow` (measured on CPU; the same "
+        "error is reported on CUDA), and `torch.where(mask, x, -1e9)` gives -inf without a word, which "
+        "a softmax over a fully masked row turns into NaN. bfloat16 has the float32 range "
+        "and keeps -1e9.")
+    claim = "raises"
+    raises = "value cannot be converted to type c10::Half without overflow"
+    bad = """\
+import torch
+scores = torch.randn(2, 3).half()
+mask = torch.tensor([[False, True, True], [False, False, True]])
+out = scores.masked_fill(mask, -1e9)
+"""
+    good = """\
+import torch
+scores = torch.randn(2, 3).half()
+mask = torch.tensor([[False, True, True], [False, False, True]])
+out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
+"""
+    fix = ("Write the most negative (or positive) value of the tensor's own dtype: "
+           "`torch.finfo(x.dtype).min` (`.max`), -65504 in float16 and about -3.4e38 in "
+           "float32. Two such values added together (two additive masks) overflow to -inf, "
+           "so the fix is not applied automatically.")
+    fix_safety = "unsafe"
+    references = ("torch.finfo documentation", "IEEE 754 binary16: largest finite value 65504")
+    triggers = (frozenset({"masked_fill", "masked_fill_", "fill_", "full_like", "new_full", "where"}),
+                frozenset({BIG}))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        op = self.model.call_op(node)
+        if op is None:
+            return
+        if op.name == "where":
+            _, a, b = where_parts(op)
+            for value, other in ((a, b), (b, a)):
+                # two numbers give a float32 result; a float32 tensor keeps the number
+                if value is not None and other is not None and self.model.const(other) is None \
+                        and not self._wide(other):
+                    self._check(value, "torch.where stores it as an infinity in float16")
+        elif op.name in _WRITES and not self._wide(op.subject):
+            self._check(op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor",
+                        op.name in _WHOLE_NEEDS_FLOAT)
+
+    def _check(self, value: Optional[cst.BaseExpression], effect: str, strict: bool = False) -> None:
+        number = self._number(value)
+        if number is None or math.isinf(number) or abs(number) <= vocab.FLOAT16_MAX:
+            return
+        parts = list(_parts(value))
+        written_as_float = any(isinstance(n, cst.Float) or isinstance(n, cst.Call)
+                               and self.model.qualname(n.func) == "builtins.float" for n in parts)
+        if number.is_integer() and not written_as_float and (strict or all(
+                isinstance(n, (cst.Integer, cst.UnaryOperation, cst.BinaryOperation)) for n in parts)):
+            return  # a whole number: maybe an index or id tensor, not a float16 one
+        end = "min" if number < 0 else "max"
+        self.report(value, f"{fmt(number)} is beyond the float16 range (max 65504): {effect}; "
+                           f"use torch.finfo(x.dtype).{end}")
+
+    def _number(self, expr: Optional[cst.BaseExpression]) -> Optional[float]:
+        """The value of `-1e9`, `NEG`, `float(2**30)`, `-float(1e10)`."""
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            inner = self._number(expr.expression)
+            return None if inner is None else -inner
+        if isinstance(expr, cst.Call) and self.model.qualname(expr.func) == "builtins.float" \
+                and len(expr.args) == 1 and not expr.args[0].keyword:
+            expr = expr.args[0].value
+        c = expr is not None and self.model.const(expr)
+        return c.value if c else None
+
+    def _wide(self, receiver: Optional[cst.BaseExpression]) -> bool:
+        """`x.float()`, `x.to(torch.float32)`, `torch.zeros(n)`: not a float16 tensor."""
+        if not isinstance(receiver, cst.Call):
+            return False
+        func = receiver.func
+        dtypes = [self.model.qualname(a.value) for a in receiver.args
+                  if a.keyword is None or a.keyword.value == "dtype"]
+        if self.model.qualname(func) in _FACTORIES:
+            given = [d for d in dtypes if d is not None and d.startswith("torch.")]
+            return not any(d in vocab.HALF_DTYPES for d in given)
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in _WIDE_CASTS and not receiver.args:
+                return True
+            return func.attr.value in ("to", "type") and any(d in _WIDE_DTYPES for d in dtypes)
+        return False
+
+
+def _parts(expr: cst.CSTNode):
+    """The expression and every expression inside it."""
+    yield expr
+    for child in expr.children:
+        if isinstance(child, cst.BaseExpression):
+            yield from _parts(child)

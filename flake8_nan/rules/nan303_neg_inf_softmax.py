@@ -1,0 +1,115 @@
+from typing import Optional
+
+import libcst as cst
+
+from ..model import where_parts
+from .base import Rule
+
+_SOFTMAX = frozenset({"softmax", "log_softmax"})
+_ZEROING = frozenset({"masked_fill", "where", "nan_to_num"})
+_MASK_WRAPPERS = frozenset({"bool", "logical_not", "logical_not_"})
+
+
+class NegInfSoftmax(Rule):
+    code = "NAN303"
+    summary = "-inf mask fill feeding a softmax: a fully masked row is NaN"
+    why = (
+        "A softmax over a row that is -inf everywhere computes exp(-inf - (-inf)) = NaN: a "
+        "query whose keys are all masked (an all-padding sequence, an empty window, a "
+        "sample with no candidates) gives a row of NaN, and the NaN reaches the loss. "
+        "Measured on CPU: `softmax(x.masked_fill(mask, float('-inf')))` over a fully masked "
+        "row is [nan, nan, nan]; with `torch.finfo(x.dtype).min` it is a finite uniform row. "
+        "Causal masks (built with `tril`/`triu`, or named `causal`) never mask a whole row "
+        "and are not reported, nor is a function that zeroes the fully masked rows after "
+        "the softmax (`masked_fill`, `where` or `nan_to_num` applied to the softmax output).")
+    bad = """\
+import torch
+scores = torch.randn(2, 3)
+mask = torch.tensor([[False, False, True], [True, True, True]])
+out = torch.softmax(scores.masked_fill(mask, float("-inf")), dim=-1)
+"""
+    good = """\
+import torch
+scores = torch.randn(2, 3)
+mask = torch.tensor([[False, False, True], [True, True, True]])
+out = torch.softmax(scores.masked_fill(mask, torch.finfo(scores.dtype).min), dim=-1)
+"""
+    fix = ("Fill with `torch.finfo(x.dtype).min`, a finite value that still gives masked "
+           "entries a weight of 0 in any row with one unmasked entry; or keep -inf and zero "
+           "the fully masked rows after the softmax: `attn.masked_fill(mask.all(-1, "
+           "keepdim=True), 0)`.")
+    fix_safety = "unsafe"
+    references = ("torch.nn.functional.softmax documentation", "torch.finfo documentation")
+    triggers = (frozenset({"masked_fill", "masked_fill_", "where"}),
+                frozenset({"softmax", "log_softmax", "Softmax", "LogSoftmax"}))
+
+    def __init__(self, model, options) -> None:
+        super().__init__(model, options)
+        # per function: the -inf fills that reach a softmax, and whether its output is zeroed
+        self.scopes: list[list] = [[[], False]]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.scopes.append([[], False])
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._flush(self.scopes.pop())
+
+    def leave_Module(self, node: cst.Module) -> None:
+        self._flush(self.scopes.pop())
+
+    def _flush(self, scope: list) -> None:
+        fills, zeroed = scope
+        if not zeroed:
+            for value in fills:
+                self.report(value, "-inf fill reaches a softmax: a row with every entry masked "
+                                   "becomes NaN; fill with torch.finfo(x.dtype).min")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        op = self.model.call_op(node)
+        if op is not None and op.name in _ZEROING:
+            if any(self._kind(a) in _SOFTMAX for a in op.args):
+                self.scopes[-1][1] = True
+            return
+        if op is not None:
+            subject = op.subject if op.name in _SOFTMAX else None
+        else:  # an nn.Softmax instance
+            subject = node.args[0].value if node.args and self._kind(node) in _SOFTMAX else None
+        fill = self.model.origin(subject) if subject is not None else None
+        if fill is None or fill.inner != "neg_inf" or fill.kind not in ("masked_fill", "where"):
+            return
+        value, mask = self._fill_parts(fill.node)
+        if value is not None and not self._causal(mask):
+            self.scopes[-1][0].append(value)
+
+    def _kind(self, expr: cst.BaseExpression) -> Optional[str]:
+        origin = self.model.origin(expr)
+        return origin.kind if origin is not None else None
+
+    def _fill_parts(self, call: cst.Call):
+        """(the -inf argument, the mask) of a masked_fill or where call."""
+        op = self.model.call_op(call)
+        if op is None:
+            return None, None
+        if op.name == "masked_fill":
+            return op.arg(2, "value"), op.arg(1, "mask")
+        cond, a, b = where_parts(op)
+        value = next((v for v in (a, b) if v is not None and self._kind(v) == "neg_inf"), None)
+        return value, cond
+
+    def _causal(self, mask: Optional[cst.BaseExpression]) -> bool:
+        """A mask built from tril/triu (or named causal) keeps the diagonal of every row."""
+        if mask is None:
+            return False
+        if "causal" in self.snippet(mask, 200).lower():
+            return True
+        while True:
+            if isinstance(mask, cst.Comparison):
+                mask = mask.left
+            elif isinstance(mask, cst.UnaryOperation):
+                mask = mask.expression
+            elif isinstance(mask, cst.Call) and isinstance(mask.func, cst.Attribute) \
+                    and mask.func.attr.value in _MASK_WRAPPERS:
+                mask = mask.func.value
+            else:
+                break
+        return self._kind(mask) in ("tril", "triu")

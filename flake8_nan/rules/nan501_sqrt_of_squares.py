@@ -1,0 +1,81 @@
+from typing import Optional
+
+import libcst as cst
+
+from ..engine import ROOT
+from ..model import Origin
+from .base import Rule
+from .nan502_where_gradient import DefersToWhere
+
+_ROOTS = frozenset({"sqrt", "rsqrt"})
+
+
+def _what(origin: Optional[Origin]) -> Optional[str]:
+    """The kind of non-negative value whose root has an infinite gradient at 0."""
+    if origin is None or origin.positive:
+        return None
+    if origin.kind == "var":
+        return "variance"
+    if origin.kind == "square":
+        return "square"
+    if origin.inner == "square" and origin.kind in ("sum", "mean"):
+        return f"{origin.kind} of squares"
+    return None
+
+
+class SqrtOfSquares(DefersToWhere, Rule):
+    code = "NAN501"
+    summary = "sqrt of a sum of squares or a variance with no eps: NaN gradient at 0"
+    why = (
+        "The derivative of sqrt(s) is 1/(2 sqrt(s)), infinite at s = 0, and a sum of squares, "
+        "a squared distance or a variance is exactly 0 for a zero vector, two equal points or "
+        "a constant input. The chain rule then multiplies inf by the gradient of s, which is "
+        "0 there: NaN. Measured on CPU: the gradient of `torch.sqrt((x * x).sum())` at x = 0 "
+        "is [nan, nan, nan], and so is that of `torch.sqrt(x.var())` for a constant x; "
+        "`torch.linalg.vector_norm(x)` gives 0 and `torch.sqrt(s + 1e-6)` stays finite.")
+    bad = """\
+import torch
+x = torch.zeros(3, requires_grad=True)
+torch.sqrt((x * x).sum()).backward()
+out = x.grad
+"""
+    good = """\
+import torch
+x = torch.zeros(3, requires_grad=True)
+torch.linalg.vector_norm(x).backward()
+out = x.grad
+"""
+    fix = ("Add an eps inside the root, `torch.sqrt(s + eps)`, or use "
+           "`torch.linalg.vector_norm`, whose gradient at 0 is 0.")
+    fix_safety = "unsafe"
+    references = ("torch.linalg.vector_norm documentation", "torch.sqrt documentation")
+    triggers = (frozenset({*_ROOTS, "pow", ROOT}), frozenset({"sum", "mean", "var", "pow", "square"}))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.left_to_where(node):
+            return
+        op = self.model.call_op(node)
+        if op is None:
+            return
+        if op.name in _ROOTS:
+            self._check(node, op.subject, op.name)
+        elif op.name == "pow" and self._root(op.arg(1, "exponent")):
+            self._check(node, op.subject, "pow")
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Power) and self._root(node.right) \
+                and not self.left_to_where(node):
+            self._check(node, node.left, "**")
+
+    def _root(self, exponent: Optional[cst.BaseExpression]) -> bool:
+        c = exponent is not None and self.model.const(exponent)
+        return bool(c) and c.value < 1 and not float(c.value).is_integer()
+
+    def _check(self, node: cst.CSTNode, subject: Optional[cst.BaseExpression], how: str) -> None:
+        what = _what(self.model.origin(subject)) if subject is not None else None
+        if what == "square" and how == "**":
+            return  # `n ** 0.5` with `n = (a // b) ** 2` may be plain Python numbers
+        if what is not None:
+            norm = "" if what == "variance" else ", or use torch.linalg.vector_norm"
+            self.report(node, f"{how} of a {what} with no eps: its gradient at 0 is inf*0 = NaN; "
+                              f"add eps inside the root ({self.snippet(subject, 24)} + eps){norm}")
