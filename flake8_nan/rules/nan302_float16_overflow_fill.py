@@ -6,7 +6,7 @@ import libcst as cst
 from .. import vocab
 from ..engine import BIG
 from ..model import fmt, where_parts
-from .base import Rule
+from .base import Fix, Rule
 
 # operation -> (slot, keyword) of the value it writes into a tensor of the receiver's dtype
 _WRITES = {"masked_fill": (2, "value"), "fill_": (1, "value"), "full_like": (1, "fill_value"),
@@ -66,12 +66,14 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
                 # two numbers give a float32 result; a float32 tensor keeps the number
                 if value is not None and other is not None and self.model.const(other) is None \
                         and not self._wide(other):
-                    self._check(value, "torch.where stores it as an infinity in float16")
+                    self._check(value, "torch.where stores it as an infinity in float16",
+                                tensor=other)
         elif op.name in _WRITES and not self._wide(op.subject):
             self._check(op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor",
-                        op.name in _WHOLE_NEEDS_FLOAT)
+                        op.name in _WHOLE_NEEDS_FLOAT, tensor=op.subject)
 
-    def _check(self, value: Optional[cst.BaseExpression], effect: str, strict: bool = False) -> None:
+    def _check(self, value: Optional[cst.BaseExpression], effect: str, strict: bool = False,
+               tensor: Optional[cst.BaseExpression] = None) -> None:
         number = self._number(value)
         if number is None or math.isinf(number) or abs(number) <= vocab.FLOAT16_MAX:
             return
@@ -82,8 +84,14 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
                 isinstance(n, (cst.Integer, cst.UnaryOperation, cst.BinaryOperation)) for n in parts)):
             return  # a whole number: maybe an index or id tensor, not a float16 one
         end = "min" if number < 0 else "max"
+        fix = None
+        if isinstance(tensor, (cst.Name, cst.Attribute)):  # repeating a longer expression costs
+            finfo, imports = self.spell("torch.finfo")
+            new = cst.Attribute(value=cst.Call(func=finfo, args=[cst.Arg(cst.Attribute(
+                value=tensor, attr=cst.Name("dtype")))]), attr=cst.Name(end))
+            fix = Fix(value, new, imports)
         self.report(value, f"{fmt(number)} is beyond the float16 range (max 65504): {effect}; "
-                           f"use torch.finfo(x.dtype).{end}")
+                           f"use torch.finfo(x.dtype).{end}", fix)
 
     def _number(self, expr: Optional[cst.BaseExpression]) -> Optional[float]:
         """The value of `-1e9`, `NEG`, `float(2**30)`, `-float(1e10)`."""

@@ -38,7 +38,7 @@ out = torch.softmax(scores.masked_fill(mask, torch.finfo(scores.dtype).min), dim
            "entries a weight of 0 in any row with one unmasked entry; or keep -inf and zero "
            "the fully masked rows after the softmax: `attn.masked_fill(mask.all(-1, "
            "keepdim=True), 0)`.")
-    fix_safety = "unsafe"
+    fix_safety = None  # guidance only: no automatic rewrite yet
     references = ("torch.nn.functional.softmax documentation", "torch.finfo documentation")
     triggers = (frozenset({"masked_fill", "masked_fill_", "where"}),
                 frozenset({"softmax", "log_softmax", "Softmax", "LogSoftmax"}))

@@ -4,7 +4,7 @@ import libcst as cst
 
 from .. import vocab
 from ..model import argument, fmt, positional
-from .base import Rule
+from .base import Fix, Rule, with_keyword
 
 # optimizer -> (default eps, positional slot of eps counting params as 0)
 _OPTIMIZERS = {"Adam": (1e-8, 3), "AdamW": (1e-8, 3), "Adamax": (1e-8, 3), "NAdam": (1e-8, 3),
@@ -99,7 +99,9 @@ out = model.weight.detach()
         if value is None or value >= self.options.min_eps or params is None:
             return
         keys = [[self._key(self.snippet(r, 200), s) for s in self.scopes] for r in _roots(params)]
-        self.optimizers.append((node if eps is None else eps, name, value, eps is None, keys))
+        fix = Fix(node, with_keyword(node, "eps", cst.Float("1e-4"))) if eps is None \
+            else Fix(eps, cst.Float("1e-4"))
+        self.optimizers.append((node if eps is None else eps, name, value, eps is None, keys, fix))
 
     def leave_Assign(self, node: cst.Assign) -> None:
         if self._is_half(node.value):
@@ -107,13 +109,13 @@ out = model.weight.detach()
                 self.half.add(self._key(self.snippet(t.target, 200), self.scopes[-1]))
 
     def leave_Module(self, node: cst.Module) -> None:
-        for where, name, value, default, keys in self.optimizers:
+        for where, name, value, default, keys, fix in self.optimizers:
             if any(k in self.half for alternatives in keys for k in alternatives):
                 given = "default eps" if default else "eps"
                 self.report(where, f"{name} {given} {fmt(value)} rounds to 0 in float16 and "
                                    "these parameters are cast to float16: the update divides "
                                    "by 0 and the weights become inf; pass eps=1e-4 or keep "
-                                   "float32 parameters under autocast")
+                                   "float32 parameters under autocast", fix)
 
     def _casts_to_half(self, call: cst.Call) -> bool:
         """`x.half()`, `x.to(torch.float16)`, `x.to(dtype=torch.half)`, `x.type(torch.half)`."""

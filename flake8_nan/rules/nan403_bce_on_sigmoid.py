@@ -3,7 +3,7 @@ from typing import Optional
 import libcst as cst
 
 from ..model import Model, argument
-from .base import Rule
+from .base import Fix, Rule
 
 
 def loss_input(model: Model, node: cst.Call, functions: frozenset, layers: frozenset
@@ -76,4 +76,20 @@ ref = (torch.sigmoid(z.detach()) - target) / 2
         self.report(found[1], f"{found[0]} on a sigmoid output saturates (log clamped at -100, "
                               "zero gradient) and raises under float16 autocast; use "
                               f"F.binary_cross_entropy_with_logits({logits}, target) or "
-                              "nn.BCEWithLogitsLoss")
+                              "nn.BCEWithLogitsLoss", self._fix(node, found[1], origin.node))
+
+    def _fix(self, call: cst.Call, inp: cst.BaseExpression, sigmoid: cst.Call):
+        """`F.binary_cross_entropy(torch.sigmoid(z), y)` -> `..._with_logits(z, y)`, when the
+        sigmoid is written in the call itself (one held in a variable may be used elsewhere)."""
+        op = self.model.call_op(call)
+        inner = self.model.call_op(inp)
+        if inp is not sigmoid or op is None or op.name != "binary_cross_entropy" \
+                or inner is None or inner.subject is None:
+            return None
+        func, imports = call.func, ()
+        if isinstance(func, cst.Attribute):
+            func = func.with_changes(attr=cst.Name("binary_cross_entropy_with_logits"))
+        else:
+            func, imports = self.spell("torch.nn.functional.binary_cross_entropy_with_logits")
+        args = [a.with_changes(value=inner.subject) if a.value is inp else a for a in call.args]
+        return Fix(call, call.with_changes(func=func, args=args), imports)

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from .base import Rule
+from .base import Fix, Rule
 from .nan403_bce_on_sigmoid import loss_input
 
 _NLL = frozenset({"nll_loss", "NLLLoss"})
@@ -56,7 +56,17 @@ ref = torch.logsumexp(logits, dim=-1) - logits[0, 1]
         if origin.kind == "softmax":
             fix = "pass F.log_softmax(logits, dim)" if loss in _NLL else \
                 "pass the logits: it applies log_softmax itself"
-            self.report(inp, f"{loss} is given a softmax output; {fix}")
+            self.report(inp, f"{loss} is given a softmax output; {fix}", self._fix(loss, inp))
         elif origin.kind == "log" and origin.inner == "softmax" and loss in _NLL:
             self.report(inp, f"{loss} is given the log of a softmax, -inf where the softmax "
-                             "underflows; pass F.log_softmax(logits, dim)")
+                             "underflows; pass F.log_softmax(logits, dim)",
+                        self.log_softmax_fix(inp))
+
+    def _fix(self, loss: str, inp: cst.BaseExpression):
+        """A softmax written in the call: log_softmax for nll, the logits for cross_entropy."""
+        if loss in _NLL:
+            return self.log_softmax_fix(inp)
+        op = self.model.call_op(inp)
+        if op is None or op.name != "softmax" or op.subject is None:
+            return None
+        return Fix(inp, op.subject)

@@ -4,7 +4,7 @@ import libcst as cst
 
 from ..engine import ROOT
 from ..model import Origin
-from .base import Rule
+from .base import Fix, Rule
 from .nan502_where_gradient import DefersToWhere
 
 _ROOTS = frozenset({"sqrt", "rsqrt"})
@@ -77,5 +77,9 @@ out = x.grad
             return  # `n ** 0.5` with `n = (a // b) ** 2` may be plain Python numbers
         if what is not None:
             norm = "" if what == "variance" else ", or use torch.linalg.vector_norm"
+            guarded = cst.BinaryOperation(left=subject, operator=cst.Add(), right=cst.Float("1e-6"))
+            if how != "sqrt" and how != "rsqrt" or self.model.call_op(node).method:
+                guarded = guarded.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             self.report(node, f"{how} of a {what} with no eps: its gradient at 0 is inf*0 = NaN; "
-                              f"add eps inside the root ({self.snippet(subject, 24)} + eps){norm}")
+                              f"add eps inside the root ({self.snippet(subject, 24)} + eps){norm}",
+                        Fix(subject, guarded))

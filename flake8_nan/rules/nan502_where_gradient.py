@@ -119,7 +119,7 @@ out = x.grad
     fix = ("Make the operand harmless where it is not chosen, then select: "
            "`safe = torch.where(cond, x, 1)` and `torch.where(cond, torch.log(safe), 0)` "
            "(0 is the harmless value for acos and asin).")
-    fix_safety = "safe"
+    fix_safety = None  # guidance only: no automatic rewrite yet
     references = ("torch.where documentation",
                   "JAX FAQ: gradients contain NaN where using where (the same mechanism)")
     triggers = (frozenset({"where"}),

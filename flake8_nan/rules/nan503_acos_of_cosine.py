@@ -4,7 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from ..model import Origin
-from .base import Rule
+from .base import Fix, Rule, method_call
 from .nan502_where_gradient import DefersToWhere
 
 _ARC = frozenset({"acos", "asin"})
@@ -64,8 +64,11 @@ out = a.grad
         else:
             also = " and rounding past 1 gives NaN"
             fix = self.with_method(op.subject, "clamp(-1 + eps, 1 - eps)")
+        inside = method_call(op.subject, "clamp", cst.parse_expression("-1 + 1e-6"),
+                             cst.parse_expression("1 - 1e-6"))
         self.report(node, f"{op.name} of {what}: at +-1 its gradient is infinite (NaN after the "
-                          f"chain rule){also}; use {fix}")
+                          f"chain rule){also}; use {fix}",
+                    None if what == _CLAMPED else Fix(op.subject, inside))
 
     def _bounded(self, origin: Optional[Origin]) -> Optional[str]:
         if origin is None:

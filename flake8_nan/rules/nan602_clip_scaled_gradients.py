@@ -42,7 +42,7 @@ out = w.detach()
 ref = torch.tensor([3.0, 4.0]) - torch.tensor([0.6, 0.8])
 """
     fix = "Call `scaler.unscale_(optimizer)` after the backward pass and before clipping."
-    fix_safety = "safe"
+    fix_safety = None  # guidance only: no automatic rewrite yet
     references = ("torch.amp examples: working with unscaled gradients (gradient clipping)",
                   "torch.amp.GradScaler.unscale_ documentation")
     # the backward pass and the clipping may be separate statements of a script
