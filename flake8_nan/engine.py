@@ -40,6 +40,9 @@ class Report(NamedTuple):
 DIVISION = "/"
 TINY = "<tiny>"  # a float literal below the eps threshold
 HF = "<hf>"  # a name imported from transformers
+SUBSCRIPT = "[]"  # a subscript: x[i]
+SELF_COMPARE = "<x==x>"  # a value compared with itself: x != x
+NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
 
 
 def check_source(source: str, tree: Optional[ast.AST] = None, options: Options = Options(),
@@ -103,6 +106,14 @@ def statement_words(node: ast.AST, min_eps: float) -> set[str]:
             v = n.value
             if type(v) is float and 0 < v < min_eps:
                 add(TINY)
+            elif type(v) is str and len(v) < 8 and v.strip().lstrip("+-").lower() == "nan":
+                add(NAN_TEXT)
+        elif t is ast.Subscript:
+            add(SUBSCRIPT)
+        elif t is ast.Compare:
+            left = ast.dump(n.left)
+            if any(type(c) is type(n.left) and ast.dump(c) == left for c in n.comparators):
+                add(SELF_COMPARE)
     return words
 
 
