@@ -99,10 +99,20 @@ def test_self_compare_alone_triggers_the_fast_path():
     assert codes("""\
         import torch
         y = None
-        def f(p, n):
-            y = p / n
+        def f(p):
+            y = torch.log(p)
             y[y != y] = 0
             return y
+        """) == [(4, "NAN101"), (5, "NAN106")]
+
+
+def test_self_compare_of_a_division_may_be_numpy():
+    assert codes("""\
+        import torch
+        def f(a, b):
+            r = a / b
+            r[r != r] = 0
+            return torch.where(r != r, 0.0, r)
         """) == [(5, "NAN106")]
 
 

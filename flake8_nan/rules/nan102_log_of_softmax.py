@@ -49,7 +49,7 @@ out = F.log_softmax(logits, dim=-1)
         if op is None or op.name not in vocab.LOG_OPS or op.subject is None or id(node) in self.kl_inputs:
             return
         origin = self.model.origin(op.subject)
-        if origin is None or origin.kind != "softmax":
+        if origin is None or origin.kind != "softmax" or self._own_method(origin.node):
             return
         base = "" if op.name == "log" else f" / math.log({op.name[3:]})"  # log2(p) = log(p) / log(2)
         self.report(node, f"{op.name} of a softmax is -inf where the softmax underflows to 0 "
@@ -62,3 +62,11 @@ out = F.log_softmax(logits, dim=-1)
             return "F.log_softmax(x, dim) (nn.LogSoftmax(dim) for a module)"
         dim = op.arg(1, "dim")
         return f"F.log_softmax({self.short(op.subject)}, dim={self.short(dim, '...') if dim else '...'})"
+
+    def _own_method(self, call) -> bool:
+        """`self.softmax(x)` where `softmax` is a method of the class, not an `nn.Softmax`."""
+        op = self.model.call_op(call)
+        if op is None or not op.method or self.model.self_class(op.call.func.value) is None:
+            return False
+        module = self.model.origin(op.call.func)
+        return module is None or module.kind != "module"

@@ -45,7 +45,7 @@ out = torch.cat([torch.log1p(x) / x, torch.expm1(x) / x])
            "(`math.`/`numpy.` alike); `log(1 + exp(x))` -> `F.softplus(x)`. Same value, "
            "correct digits near 0.")
     fix_safety = "safe"
-    references = ("torch.log1p documentation: more accurate than torch.log(1 + x) for small x",
+    references = ("torch.log1p documentation: more accurate than torch.log for small inputs",
                   "torch.expm1 documentation")
     triggers = (frozenset({"log", "exp"}),)
 

@@ -81,15 +81,23 @@ out = p.grad
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if len(node.slice) == 1 and not any(self.no_grad) and isinstance(node.slice[0].slice, cst.Index):
-            self._check(node, self._tested(node.slice[0].slice.value), "indexing")
+            index = node.slice[0].slice.value
+            self._check(node, self._tested(index), "indexing", self._self_compare(index))
 
-    def _check(self, node: cst.CSTNode, value, how: str) -> None:
+    def _check(self, node: cst.CSTNode, value, how: str, untyped: bool = False) -> None:
+        """`untyped`: the only test is `y != y`, which numpy arrays and floats pass too;
+        a division is then not known to be a tensor's, and stays unreported."""
         source = self._source(value, 0) if value is not None else None
-        if source is None:
+        if source is None or (untyped and source[0] == "a division"):
             return
         what, fix = source
         self.report(node, f"{how} hides the NaN/inf of {what} in the forward pass only: the "
                           f"gradient is still NaN; prevent it instead: {fix}")
+
+    def _self_compare(self, cond) -> bool:
+        while isinstance(cond, cst.UnaryOperation):
+            cond = cond.expression
+        return isinstance(cond, cst.Comparison)
 
     def _tested(self, cond) -> Optional[cst.BaseExpression]:
         """y in `torch.isinf(y)`, `~y.isnan()`, `y != y`, `a | torch.isnan(y)`, `bad`."""
