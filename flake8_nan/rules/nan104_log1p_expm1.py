@@ -66,7 +66,7 @@ out = torch.cat([torch.log1p(x) / x, torch.expm1(x) / x])
                               f"use F.softplus({inner})")
             return
         fix = self.with_method(x, "log1p()") if prefix == "method" else \
-            f"{self._head(node, prefix)}.log1p({self.short(x)})"
+            f"{self._head(node, prefix)}.log1p({self._bare(x)})"
         self.report(node, f"log(1 + x) is 0 for |x| below {_TINY[prefix]} (1 + x rounds to 1); "
                           f"use {fix}")
 
@@ -83,9 +83,13 @@ out = torch.cat([torch.log1p(x) / x, torch.expm1(x) / x])
             return
         x = call.func.value if prefix == "method" else call.args[0].value
         fix = self.with_method(x, "expm1()") if prefix == "method" else \
-            f"{self._head(call, prefix)}.expm1({self.short(x)})"
+            f"{self._head(call, prefix)}.expm1({self._bare(x)})"
         self.report(node, f"exp(x) - 1 is 0 for |x| below {_TINY[prefix]} (exp(x) rounds to 1); "
                           f"use {fix}")
+
+    def _bare(self, x: cst.BaseExpression) -> str:
+        """The code of x as a call argument: `(a / b)` loses its parentheses."""
+        return self.short(x.with_changes(lpar=[], rpar=[]) if getattr(x, "lpar", None) else x)
 
     def _head(self, call: cst.Call, prefix: str) -> str:
         """`np` in `np.log(...)`: the module as the code spells it."""
