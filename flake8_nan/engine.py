@@ -46,6 +46,9 @@ TINY = "<tiny>"  # a float literal below the eps threshold
 HF = "<hf>"  # a name imported from transformers
 BIG = "<big>"  # a number literal beyond the float16 range, or a power
 ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
+SUBSCRIPT = "[]"  # a subscript: x[i]
+SELF_COMPARE = "<x==x>"  # a value compared with itself: x != x
+NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
 
 
 def check_source(source: str, tree: Optional[ast.AST] = None, options: Options = Options(),
@@ -126,6 +129,9 @@ _WORD = re.compile(r"[^\W\d]\w*")
 _FLOAT = re.compile(r"(?<![\w.])(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)")
 _BIG_INT = re.compile(r"(?<![\w.])\d{5,}(?![\w.])")
 _POWER = re.compile(r"[\w)\]]\s*\*\*")  # a binary power, not `**kwargs`
+_SUBSCRIPT = re.compile(r"[\w)\]]\s*\[")
+_SELF_COMPARE = re.compile(r"(?<![\w.])([\w.]+)\s*[!=]=\s*\1(?![\w.])")
+_NAN_STRING = re.compile(r"[\"']\s*[+-]?nan\s*[\"']", re.I)
 _ROOT = re.compile(r"\*\*\s*\(?\s*(?:-|\d*\.\d|[\d.]+\s*/)")
 
 
@@ -148,6 +154,12 @@ def statement_words(text: str, min_eps: float) -> set[str]:
         words.add(TINY)
     if any(f > FLOAT16_MAX for f in floats) or any(int(i) > FLOAT16_MAX for i in _BIG_INT.findall(text)):
         words.add(BIG)
+    if _SUBSCRIPT.search(text):
+        words.add(SUBSCRIPT)
+    if _SELF_COMPARE.search(text):
+        words.add(SELF_COMPARE)
+    if _NAN_STRING.search(text):
+        words.add(NAN_TEXT)
     return words
 
 

@@ -39,6 +39,8 @@ class Origin:
     positive: bool = False  # provably > 0
     node: object = None  # the producing call (or, for "self", the class scope)
     inner: Optional[str] = None  # for "log": the origin kind of its argument
+    # (for "one_minus", of the value subtracted from 1; for "arith", "log" or "div";
+    # for "module", the operation an instance applies when called)
 
 
 @dataclass(frozen=True)
@@ -495,7 +497,9 @@ class Model(cst.BatchableCSTVisitor):
                 isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Not, cst.BitInvert))):
             return _BOOL
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-            return _NEGATED.get(self._origin(expr.expression, depth + 1))
+            # -inf stays an infinity; -(t * logp) is arithmetic over a log
+            return _NEGATED.get(self._origin(expr.expression, depth + 1)) or \
+                self._arith_origin(expr, depth)
         if isinstance(expr, cst.BinaryOperation):
             return self._binary_origin(expr, depth)
         if isinstance(expr, cst.Call):
@@ -514,7 +518,10 @@ class Model(cst.BatchableCSTVisitor):
             left = self._origin(expr.left, depth + 1)
             if left is not None and left.kind == "bool":
                 return _BOOL
-        return self._value_binary_origin(expr, depth)
+        found = self._value_binary_origin(expr, depth)
+        if found is None or found.kind == "product":  # arithmetic over a log or a division says more
+            return self._open_binary_origin(expr, depth) or found
+        return found
 
     def _call_origin(self, call: cst.Call, depth: int) -> Optional[Origin]:
         op = self.call_op(call)
@@ -557,7 +564,7 @@ class Model(cst.BatchableCSTVisitor):
         if qn == "builtins.max":
             if any(self._floor_positive(a, 0) for a in positional(call)):
                 return Origin("maximum", positive=True, node=call)
-        return self._instance_call_origin(call, qn)
+        return self._instance_call_origin(call, qn) or self._module_origin(call, qn)
 
     # ------------------------------------------- origins of values and layers
     # Squares and their sums, norms and the values they bound to [-1, 1], masked
@@ -620,6 +627,60 @@ class Model(cst.BatchableCSTVisitor):
             return Origin("masked_fill", node=call, inner=inner and inner.kind)
         if name == "where":
             return self._where_origin(op, depth)
+        return None
+
+    # ------------------------------------------- origins of the NAN1xx/2xx/7xx rules
+    def _open_binary_origin(self, expr: cst.BinaryOperation, depth: int) -> Optional[Origin]:
+        """What `_binary_origin` leaves open: `1 - p` ("one_minus", inner: p's kind),
+        a division that is not provably positive ("div"), and arithmetic over the
+        output of a log or a division ("arith", see `_arith_origin`)."""
+        op = expr.operator
+        if isinstance(op, cst.Subtract):
+            one = self._const(expr.left, depth + 1)
+            if one is not None and one.value == 1:
+                right = self._origin(expr.right, depth + 1)
+                if right is not None:
+                    return Origin("one_minus", node=expr, inner=right.kind)
+        if isinstance(op, cst.Divide):
+            return Origin("div", node=expr)
+        if isinstance(op, (cst.Add, cst.Subtract, cst.Multiply)):
+            return self._arith_origin(expr, depth)
+        return None
+
+    def _arith_origin(self, expr: cst.BaseExpression, depth: int) -> Optional[Origin]:
+        """`-(t * logp)`, `a / b + c`: "arith", inner "log" or "div", node the expression."""
+        source = self._arith_source(expr, depth)
+        return Origin("arith", node=expr, inner=source) if source else None
+
+    def _arith_source(self, expr: cst.BaseExpression, depth: int) -> Optional[str]:
+        # Structural walk: computing the full origin of every operand again would
+        # make long sums cost exponential time.
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.BinaryOperation) and isinstance(
+                expr.operator, (cst.Add, cst.Subtract, cst.Multiply)):
+            return self._arith_source(expr.left, depth + 1) or self._arith_source(expr.right, depth + 1)
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            return self._arith_source(expr.expression, depth + 1)
+        o = self._origin(expr, depth + 1)
+        if o is None:
+            return None
+        return o.inner if o.kind == "arith" else o.kind if o.kind in ("log", "div") else None
+
+    def _module_origin(self, call: cst.Call, qn: Optional[str]) -> Optional[Origin]:
+        """`nn.Softmax(dim=-1)` ("module", inner "softmax"), a call of such an instance
+        ("softmax"), and `float("nan")` ("nan")."""
+        if qn in vocab.MODULES:
+            return Origin("module", node=call, inner=vocab.MODULES[qn])
+        if qn == "builtins.float":
+            pos = positional(call)
+            if len(pos) == 1 and isinstance(pos[0], cst.SimpleString) and \
+                    str(pos[0].evaluated_value).strip().lower().lstrip("+-") == "nan":
+                return Origin("nan", node=call)
+            return None
+        fact = self._name_fact(call.func)
+        if fact is not None and fact.origin is not None and fact.origin.kind == "module":
+            return Origin(fact.origin.inner, node=call)
         return None
 
     def _where_origin(self, op: Op, depth: int) -> Optional[Origin]:

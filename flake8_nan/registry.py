@@ -1,6 +1,13 @@
 """The explicit list of rules, in code order."""
 from .rules.nan101_log_of_zero import LogOfZero
+from .rules.nan102_log_of_softmax import LogOfSoftmax
+from .rules.nan103_log_of_sigmoid import LogOfSigmoid
+from .rules.nan104_log1p_expm1 import Log1pExpm1
+from .rules.nan105_logsumexp import LogSumExp
+from .rules.nan106_filtered_nonfinite import FilteredNonFinite
 from .rules.nan201_divide_by_sum import DivideBySum
+from .rules.nan202_divide_by_norm import DivideByNorm
+from .rules.nan203_mean_of_selection import MeanOfSelection
 from .rules.nan301_tiny_eps import TinyEps
 from .rules.nan302_float16_overflow_fill import Float16OverflowFill
 from .rules.nan303_neg_inf_softmax import NegInfSoftmax
@@ -15,10 +22,18 @@ from .rules.nan601_missing_attention_mask import MissingAttentionMask
 from .rules.nan602_clip_scaled_gradients import ClipScaledGradients
 from .rules.nan603_unclipped_step import UnclippedStep
 from .rules.nan604_summed_loss import SummedLoss
+from .rules.nan701_compare_with_nan import CompareWithNan
 
 RULES = (
     LogOfZero,
+    LogOfSoftmax,
+    LogOfSigmoid,
+    Log1pExpm1,
+    LogSumExp,
+    FilteredNonFinite,
     DivideBySum,
+    DivideByNorm,
+    MeanOfSelection,
     TinyEps,
     Float16OverflowFill,
     NegInfSoftmax,
@@ -34,6 +49,7 @@ RULES = (
     ClipScaledGradients,
     UnclippedStep,
     SummedLoss,
+    CompareWithNan,
 )
 
 BY_CODE = {rule.code: rule for rule in RULES}

@@ -116,3 +116,46 @@ FLOAT16_MAX = 65504.0
 HALF_DTYPES = frozenset({"torch.float16", "torch.half"})
 # Attributes that transpose a tensor: a value keeps its origin through them.
 SHAPE_ATTRIBUTES = frozenset({"T", "mT", "H", "mH"})
+
+# Reductions, norms, NaN/inf tests and selections.  Kept apart from the tables
+# above so that each addition stays a plain append.
+FUNCTIONS.update({
+    **{f"torch.{n}": n for n in ("mean", "nanmean", "std", "var", "norm", "abs", "max", "amax",
+                                  "isinf", "isnan", "isfinite", "isposinf", "isneginf",
+                                  "nan_to_num", "where", "masked_select", "masked_fill")},
+    **{f"torch.Tensor.{n}": n for n in ("mean", "nanmean", "std", "var", "norm", "abs", "max",
+                                         "amax", "isinf", "isnan", "isfinite", "nan_to_num",
+                                         "masked_select", "masked_fill")},
+    "torch.linalg.norm": "norm",
+    "torch.linalg.vector_norm": "norm",
+    "torch.abs_": "abs",
+    "torch.absolute": "abs",
+    **{f"torch.{n}": "shape" for n in ("gather", "index_select", "take_along_dim")},
+})
+METHODS.update({
+    "mean": ("mean", 2), "nanmean": ("nanmean", 2), "std": ("std", 3), "var": ("var", 3),
+    "norm": ("norm", 3), "abs": ("abs", 0), "absolute": ("abs", 0),
+    "max": ("max", 2), "amax": ("amax", 2),
+    "isinf": ("isinf", 0), "isnan": ("isnan", 0), "isfinite": ("isfinite", 0),
+    "isposinf": ("isposinf", 0), "isneginf": ("isneginf", 0),
+    "nan_to_num": ("nan_to_num", 3), "nan_to_num_": ("nan_to_num", 3),
+    "masked_select": ("masked_select", 1),
+    "masked_fill": ("masked_fill", 2), "masked_fill_": ("masked_fill", 2),
+})
+# Selecting elements keeps zeros zeros and positive values positive.
+SHAPE_METHODS = SHAPE_METHODS | {"gather", "index_select", "take_along_dim"}
+
+NONFINITE_TESTS = frozenset({"isinf", "isnan", "isfinite", "isposinf", "isneginf"})
+
+# nn.Module classes that apply one operation when called: the instance's
+# origin is "module" with the operation as `inner`, the call's is the operation.
+MODULES = {
+    **{f"torch.nn.{cls}": op for cls, op in (("Softmax", "softmax"), ("Sigmoid", "sigmoid"),
+                                             ("LogSoftmax", "log_softmax"))},
+    **{f"torch.nn.modules.activation.{cls}": op
+       for cls, op in (("Softmax", "softmax"), ("Sigmoid", "sigmoid"),
+                       ("LogSoftmax", "log_softmax"))},
+}
+
+# Qualified names of the float NaN constants.
+NAN_CONSTANTS = frozenset({"math.nan", "torch.nan", "numpy.nan", "numpy.NaN", "numpy.NAN"})

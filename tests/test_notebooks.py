@@ -9,6 +9,7 @@ NOTEBOOK = FIXTURES / "notebook.ipynb"
 # (code cell, line in cell, 1-based column, code), checked by hand against the cells
 EXPECTED = [
     (3, 2, 17, "NAN401"),  # F.kl_div(probs, ...) with probs = F.softmax(...) from the line above
+    (3, 3, 8, "NAN102"),  # -torch.log(probs[:, 0]): the log of that softmax
     (4, 2, 5, "NAN101"),  # torch.log(logits) under %%time
     (5, 3, 28, "NAN301"),  # EPS = 1e-10 defined two cells earlier
     (6, 2, 19, "NAN402"),  # log-space target without log_target=True

@@ -129,10 +129,10 @@ class Rule(cst.BatchableCSTVisitor):
         op = self.model.call_op(expr)
         if op is not None and op.name == "log":
             inner = self.model.call_op(op.subject)
-            return self._log_softmax(expr, inner) if inner and inner.name == "softmax" else None
-        return self._log_softmax(expr, op) if op is not None and op.name == "softmax" else None
+            return self._log_softmax_rewrite(expr, inner) if inner and inner.name == "softmax" else None
+        return self._log_softmax_rewrite(expr, op) if op is not None and op.name == "softmax" else None
 
-    def _log_softmax(self, old: cst.BaseExpression, op) -> Fix:
+    def _log_softmax_rewrite(self, old: cst.BaseExpression, op) -> Fix:
         call, func = op.call, op.call.func
         if isinstance(func, cst.Attribute):  # F.softmax, torch.softmax, x.softmax
             new, imports = call.with_changes(func=func.with_changes(attr=cst.Name("log_softmax"))), ()
@@ -153,3 +153,37 @@ class Rule(cst.BatchableCSTVisitor):
             return f"x.{call}"
         simple = isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript))
         return f"{text}.{call}" if simple or getattr(node, "lpar", ()) else f"({text}).{call}"
+
+    def short(self, node: cst.CSTNode, fallback: str = "x") -> str:
+        """The code of `node` for a fix in a message, or `fallback` when it is long."""
+        text = self.snippet(node, 30)
+        return fallback if text.endswith("...") else text
+
+    def negated(self, node: cst.CSTNode, fallback: str = "x") -> str:
+        """The code of `-node` for a message: `-x`, `-(a + b)`, and `x` for `-x`."""
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+            return self.short(node.expression, fallback)
+        text = self.short(node, fallback)
+        simple = isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) or node.lpar
+        return f"-{text}" if simple or text == fallback else f"-({text})"
+
+
+class DivisionRule(Rule):
+    """A rule about denominators: `a / d`, `a /= d`, `torch.div(a, d)`, `a.div(d)` each
+    hand `d` to `check_denominator`."""
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Divide):
+            self.check_denominator(node.right)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, cst.DivideAssign):
+            self.check_denominator(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        op = self.model.call_op(node)
+        if op is not None and op.name in ("div", "true_divide", "divide"):
+            self.check_denominator(op.arg(1, "other"))
+
+    def check_denominator(self, denominator: Optional[cst.BaseExpression]) -> None:
+        raise NotImplementedError

@@ -36,8 +36,10 @@ out = p.grad
                   "pytorch/pytorch#20614 (nan gradients from log of 0)")
     triggers = (frozenset(vocab.LOG_OPS),)
 
-    # Arguments that another rule owns, with a better fix than clamping.
+    # Arguments that another rule owns, with a better fix than clamping:
+    # origin kinds, and the inner kinds of `1 - <value>` ("one_minus").
     deferred = frozenset({"softmax", "sigmoid"})
+    deferred_one_minus = frozenset({"sigmoid"})
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.left_to_where(node):
@@ -50,6 +52,8 @@ out = p.grad
             return
         origin = self.model.origin(arg)
         if origin is not None and (origin.positive or origin.kind in self.deferred):
+            return
+        if origin is not None and origin.kind == "one_minus" and origin.inner in self.deferred_one_minus:
             return
         clamped = method_call(arg, "clamp_min", cst.Float("1e-6"))
         if op.method:

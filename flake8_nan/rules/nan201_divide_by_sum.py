@@ -3,10 +3,10 @@ from typing import Optional
 import libcst as cst
 
 from ..engine import DIVISION
-from .base import Fix, Rule, method_call
+from .base import DivisionRule, Fix, method_call
 
 
-class DivideBySum(Rule):
+class DivideBySum(DivisionRule):
     code = "NAN201"
     summary = "division by a sum or count that can be 0"
     why = (
@@ -34,20 +34,7 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
     triggers = (frozenset({"sum", "count_nonzero"}),
                 frozenset({DIVISION, "div", "div_", "true_divide", "divide"}))
 
-    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        if isinstance(node.operator, cst.Divide):
-            self._check(node.right)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.operator, cst.DivideAssign):
-            self._check(node.value)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        op = self.model.call_op(node)
-        if op is not None and op.name in ("div", "true_divide", "divide"):
-            self._check(op.arg(1, "other"))
-
-    def _check(self, denominator: Optional[cst.BaseExpression]) -> None:
+    def check_denominator(self, denominator: Optional[cst.BaseExpression]) -> None:
         if denominator is None:
             return
         origin = self.model.origin(denominator)

@@ -1,0 +1,78 @@
+"""NAN102: `log(softmax(x))` instead of `log_softmax(x)`."""
+import libcst as cst
+
+from .. import vocab
+from .base import Rule
+from .nan403_bce_on_sigmoid import loss_input
+from .nan4xx_kl_div import kl_div_call
+
+
+class LogOfSoftmax(Rule):
+    code = "NAN102"
+    summary = "log of a softmax instead of log_softmax"
+    why = (
+        "A softmax rounds its small entries to exactly 0 once the logits differ by 104 in "
+        "float32 (exp(-104) is below the smallest subnormal) and by 17.5 in float16 (measured "
+        "on CPU). `torch.log` of that 0 is -inf and its gradient NaN. Measured: "
+        "`torch.log(torch.softmax(torch.tensor([200., 0.]), -1))` is `[0, -inf]`, while "
+        "`torch.log_softmax` of the same logits is `[0, -200]`, exact and finite, because it "
+        "computes `x - logsumexp(x)` without forming the probabilities.")
+    bad = """\
+import torch
+import torch.nn.functional as F
+logits = torch.tensor([200.0, 0.0])
+out = torch.log(F.softmax(logits, dim=-1))
+"""
+    good = """\
+import torch
+import torch.nn.functional as F
+logits = torch.tensor([200.0, 0.0])
+out = F.log_softmax(logits, dim=-1)
+"""
+    fix = ("Replace the log of the softmax by `F.log_softmax(x, dim)` on the same logits and "
+           "dim (`nn.LogSoftmax(dim)` for an `nn.Softmax` module). The value is the same where "
+           "the old one was finite.")
+    fix_safety = "safe"
+    references = ("torch.nn.functional.log_softmax documentation: log(softmax(x)) computed "
+                  "separately is slower and numerically unstable",)
+    triggers = (frozenset(vocab.LOG_OPS), frozenset({"softmax", "Softmax"}))
+
+    def __init__(self, model, options) -> None:
+        super().__init__(model, options)
+        # NAN401 and NAN404 report a log of a softmax given to kl_div or nll_loss
+        self.kl_inputs: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        op = self.model.call_op(node)
+        if op is None or op.name == "kl_div":
+            kl = kl_div_call(self.model, node)
+            if kl is not None and kl.input is not None:
+                self.kl_inputs.add(id(kl.input))
+        nll = loss_input(self.model, node, frozenset({"nll_loss"}), frozenset({"NLLLoss"}))
+        if nll is not None:
+            self.kl_inputs.add(id(nll[1]))
+        if op is None or op.name not in vocab.LOG_OPS or op.subject is None or id(node) in self.kl_inputs:
+            return
+        origin = self.model.origin(op.subject)
+        if origin is None or origin.kind != "softmax" or self._own_method(origin.node):
+            return
+        base = "" if op.name == "log" else f" / math.log({op.name[3:]})"  # log2(p) = log(p) / log(2)
+        self.report(node, f"{op.name} of a softmax is -inf where the softmax underflows to 0 "
+                          f"(NaN gradients); use {self._log_softmax(origin.node)}{base}",
+                    self.log_softmax_fix(node))
+
+    def _log_softmax(self, softmax: cst.CSTNode) -> str:
+        op = self.model.call_op(softmax)
+        if op is None or op.subject is None or (
+                op.method and self.model.self_class(op.call.func.value) is not None):
+            return "F.log_softmax(x, dim) (nn.LogSoftmax(dim) for a module)"
+        dim = op.arg(1, "dim")
+        return f"F.log_softmax({self.short(op.subject)}, dim={self.short(dim, '...') if dim else '...'})"
+
+    def _own_method(self, call) -> bool:
+        """`self.softmax(x)` where `softmax` is a method of the class, not an `nn.Softmax`."""
+        op = self.model.call_op(call)
+        if op is None or not op.method or self.model.self_class(op.call.func.value) is None:
+            return False
+        module = self.model.origin(op.call.func)
+        return module is None or module.kind != "module"

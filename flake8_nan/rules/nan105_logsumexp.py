@@ -1,0 +1,123 @@
+"""NAN105: `log(sum(exp(x)))` and `exp(x) / sum(exp(x))` written by hand."""
+from typing import Optional
+
+import libcst as cst
+
+from .base import Rule
+
+_EXP = frozenset({"torch.exp", "torch.Tensor.exp"})
+# exp of these cannot overflow: the argument is <= 0, or bounded by the user.
+_BOUNDED = frozenset({"log_softmax", "log", "clamp", "clamp_min"})
+
+
+class LogSumExp(Rule):
+    code = "NAN105"
+    summary = "log-sum-exp or softmax written by hand"
+    why = (
+        "`torch.exp` overflows to inf for x above 88.7 in float32 (above 11.1 in float16), "
+        "so `log(sum(exp(x)))` is inf and a hand-written softmax `exp(x) / exp(x).sum()` is "
+        "inf / inf = NaN. Measured with x = [1000., 0.]: `torch.log(torch.exp(x).sum())` is "
+        "inf and the hand-written softmax is [nan, 0], while `torch.logsumexp(x, 0)` is 1000 "
+        "and `torch.softmax(x, 0)` is [1, 0]: both subtract the maximum before the exp.")
+    bad = """\
+import torch
+x = torch.tensor([1000.0, 0.0])
+e = torch.exp(x)
+out = torch.cat([e / e.sum(-1, keepdim=True), torch.log(e.sum(-1, keepdim=True))])
+"""
+    good = """\
+import torch
+x = torch.tensor([1000.0, 0.0])
+out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
+"""
+    fix = ("`torch.log(torch.exp(x).sum(dim))` -> `torch.logsumexp(x, dim)`; "
+           "`torch.exp(x) / torch.exp(x).sum(dim, keepdim=True)` -> `torch.softmax(x, dim)`; "
+           "its log -> `F.log_softmax(x, dim)`.")
+    fix_safety = None  # guidance only: no automatic rewrite yet
+    references = ("torch.logsumexp documentation: numerically stabilized",
+                  "torch.nn.functional.softmax documentation")
+    triggers = (frozenset({"exp"}), frozenset({"sum"}))
+
+    def __init__(self, model, options) -> None:
+        super().__init__(model, options)
+        self.inside_log: set[int] = set()  # divisions already reported as a log argument
+
+    def visit_Call(self, node: cst.Call) -> None:
+        op = self.model.call_op(node)
+        if op is None or op.subject is None:
+            return
+        if op.name == "div":
+            found = self._softmax(op.subject, op.arg(1, "other"))
+            if found is not None:
+                self.report(node, self._softmax_message(*found))
+        if op.name != "log":
+            return
+        origin = self.model.origin(op.subject)
+        if origin is not None and origin.kind == "sum":
+            total = self.model.call_op(origin.node)
+            x = self._raw_exp(total.subject) if total is not None and total.subject else None
+            if x is not None:
+                dim = total.arg(1, "dim")
+                self.report(node, "log(sum(exp(x))) is inf once exp(x) overflows (x > 88.7 in "
+                                  f"float32); use torch.logsumexp({self.short(x[1])}, "
+                                  f"dim={self.short(dim, '...') if dim else '...'})")
+            return
+        arg = op.subject
+        if isinstance(arg, cst.BinaryOperation) and isinstance(arg.operator, cst.Divide):
+            found = self._softmax(arg.left, arg.right)
+            if found is not None:
+                self.inside_log.add(id(arg))
+                self.report(node, "log of a hand-written softmax is NaN once exp(x) overflows "
+                                  f"(x > 88.7 in float32); use F.log_softmax({found[0]}, "
+                                  f"dim={found[1]})")
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Divide) and id(node) not in self.inside_log:
+            found = self._softmax(node.left, node.right)
+            if found is not None:
+                self.report(node, self._softmax_message(*found))
+
+    @staticmethod
+    def _softmax_message(x: str, dim: str) -> str:
+        return ("hand-written softmax: exp(x) is inf for x > 88.7 in float32 and inf / inf is "
+                f"NaN; use torch.softmax({x}, dim={dim})")
+
+    def _softmax(self, numerator, denominator) -> Optional[tuple[str, str]]:
+        """(x, dim) when numerator is exp(x) and denominator its sum (plus anything)."""
+        top = self._raw_exp(numerator)
+        if top is None or denominator is None:
+            return None
+        terms = [denominator]
+        if isinstance(denominator, cst.BinaryOperation) and isinstance(denominator.operator, cst.Add):
+            terms = [denominator.left, denominator.right]
+        for term in terms:
+            origin = self.model.origin(term)
+            if origin is None or origin.kind != "sum":
+                continue
+            total = self.model.call_op(origin.node)
+            bottom = self._raw_exp(total.subject) if total is not None and total.subject else None
+            if bottom is not None and (bottom[0] is top[0] or self._code(bottom[1]) == self._code(top[1])):
+                dim = total.arg(1, "dim")
+                return self.short(top[1]), self.short(dim, "...") if dim else "..."
+        return None
+
+    def _raw_exp(self, expr) -> Optional[tuple[cst.Call, cst.BaseExpression]]:
+        """(the exp call, its argument) when expr is a natural exp that can overflow."""
+        origin = self.model.origin(expr)
+        if origin is None or origin.kind != "exp" or not isinstance(origin.node, cst.Call):
+            return None
+        op = self.model.call_op(origin.node)
+        func = origin.node.func
+        natural = op.method and func.attr.value == "exp" or self.model.qualname(func) in _EXP
+        x = op.subject
+        if not natural or x is None:
+            return None
+        if isinstance(x, cst.BinaryOperation) and isinstance(x.operator, cst.Subtract):
+            return None  # exp(x - max) is the stable form, or something like it
+        inner = self.model.origin(x)
+        if inner is not None and inner.kind in _BOUNDED:
+            return None
+        return origin.node, x
+
+    def _code(self, node: cst.CSTNode) -> str:
+        return " ".join(cst.Module(body=[]).code_for_node(node).split())

@@ -1,0 +1,132 @@
+"""NAN203: mean/std/var of a boolean selection that can be empty."""
+from typing import Optional
+
+import libcst as cst
+
+from .. import vocab
+from ..engine import SUBSCRIPT
+from .base import Rule
+
+_REDUCTIONS = {"mean": "mean", "nanmean": "mean", "std": "std", "var": "var"}
+_BOOLEAN = frozenset({"bool", *vocab.NONFINITE_TESTS})
+
+
+class MeanOfSelection(Rule):
+    code = "NAN203"
+    summary = "mean/std/var of a boolean selection that can be empty"
+    why = (
+        "`x[mask]` is empty when the mask selects nothing (a batch without positives, all "
+        "labels -100, no valid pixel), and the mean of an empty tensor is NaN, in the loss "
+        "and in every gradient. The std and var (unbiased by default) are NaN already for "
+        "one selected element. Measured: `x[torch.tensor([False, False])].mean()` and "
+        "`.std()` are NaN, `x[torch.tensor([True, False])].std()` is NaN, and "
+        "`(x * m).sum() / m.sum().clamp_min(1)` is 0.")
+    bad = """\
+import torch
+loss = torch.tensor([0.5, 1.5])
+labels = torch.tensor([-100, -100])
+out = loss[labels != -100].mean()
+"""
+    good = """\
+import torch
+loss = torch.tensor([0.5, 1.5])
+labels = torch.tensor([-100, -100])
+mask = labels != -100
+out = (loss * mask).sum() / mask.sum().clamp_min(1)
+"""
+    fix = ("Average with the mask instead of selecting: `(x * m).sum() / m.sum().clamp_min(1)` "
+           "(x and m of the same shape). For std/var, compute them only when `m.sum() > 1`. "
+           "An empty selection then gives 0, so the fix is not applied automatically.")
+    fix_safety = None  # guidance only: no automatic rewrite yet
+    references = ("torch.mean documentation", "torch.std documentation: correction (Bessel's "
+                                               "correction, 1 by default)")
+    triggers = (frozenset({"mean", "nanmean", "std", "var"}), frozenset({SUBSCRIPT, "masked_select"}))
+
+    def __init__(self, model, options) -> None:
+        super().__init__(model, options)
+        # Per function: the names that an `if`, a conditional expression or an `assert`
+        # has tested so far.  `x[m].mean() if m.any() else 0` and an early
+        # `if not m.any(): return` are guards this rule cannot judge: it stays silent.
+        self.tested: list[set[str]] = [set()]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.tested.append(set())
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.tested.pop()
+
+    def _test(self, node) -> None:
+        for name in _names(node.test):
+            fact = self.model.lookup(name)  # imports, builtins and `self` say nothing of a mask
+            if fact is None or fact.qualname is None and (
+                    fact.origin is None or fact.origin.kind != "self"):
+                self.tested[-1].add(name)
+
+    visit_If = visit_IfExp = visit_While = visit_Assert = _test
+
+    def visit_Call(self, node: cst.Call) -> None:
+        op = self.model.call_op(node)
+        if op is None or op.name not in _REDUCTIONS or op.subject is None:
+            return
+        found = self._selection(op.subject)
+        if found is None or _names(found[1]) & self.tested[-1]:
+            return
+        x, m = self.short(found[0]), self.short(found[1], "m")
+        if m != "m" and not isinstance(found[1], (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+            m = f"({m})"
+        if _REDUCTIONS[op.name] == "mean":
+            self.report(node, "mean of a boolean selection is NaN when the mask selects nothing; "
+                              f"use ({x} * {m}).sum() / {m}.sum().clamp_min(1)")
+        else:
+            self.report(node, f"{op.name} of a boolean selection is NaN when the mask selects "
+                              f"fewer than 2 elements; compute it only where {m}.sum() > 1")
+
+    def _selection(self, expr) -> Optional[tuple[cst.BaseExpression, cst.BaseExpression]]:
+        """(values, mask) of `x[mask]`, `x.masked_select(mask)` (through shape methods)."""
+        while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+                expr.func.attr.value in vocab.SHAPE_METHODS:
+            expr = expr.func.value
+        if isinstance(expr, cst.Subscript):
+            if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+                index = expr.slice[0].slice.value
+                if self._boolean(index):
+                    return expr.value, index
+            return None
+        select = self.model.call_op(expr)
+        if select is None and isinstance(expr, (cst.Name, cst.Attribute)):
+            origin = self.model.origin(expr)
+            if origin is not None and origin.kind == "masked_select":
+                select = self.model.call_op(origin.node)
+        if select is not None and select.name == "masked_select":
+            mask = select.arg(1, "mask")
+            if select.subject is not None and mask is not None:
+                return select.subject, mask
+        return None
+
+    def _boolean(self, index) -> bool:
+        if isinstance(index, cst.Call) and isinstance(index.func, cst.Attribute) and \
+                index.func.attr.value == "bool" and not index.args:
+            return True
+        origin = self.model.origin(index)
+        if origin is not None:
+            return origin.kind in _BOOLEAN
+        # A name that says "mask" and of no known origin: a tensor indexed by its mask is
+        # a boolean selection (an integer 0/1 tensor as index would gather rows 0 and 1,
+        # which no `x[mask].mean()` means).  Tokenizer attention masks are int64, so
+        # those are not taken as evidence.
+        name = index.value if isinstance(index, cst.Name) else \
+            index.attr.value if isinstance(index, cst.Attribute) else ""
+        name = name.lower()
+        return name.endswith("mask") and "attention" not in name
+
+
+def _names(node: cst.CSTNode) -> set[str]:
+    """The identifiers in an expression (`self.mask` gives "self" and "mask")."""
+    names = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            names.add(n.value)
+
+    node.visit(Collect())
+    return names
