@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import gc
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from typing import NamedTuple, Optional, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from . import traverse
 from .model import Model
-from .vocab import FLOAT16_MAX
+from .vocab import FLOAT16_MAX, METHODS
 
 DEFAULT_MIN_EPS = 1e-7
 
@@ -48,12 +50,29 @@ BIG = "<big>"  # a number literal beyond the float16 range, or a power
 ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
 SUBSCRIPT = "[]"  # a subscript: x[i]
 SELF_COMPARE = "<x==x>"  # a value compared with itself: x != x
+ABS_MAX = "<abs-max>"  # `x.abs().max()`: abs and max in one statement
+SQRT_REDUCE = "<sqrt-reduce>"  # sqrt with a sum or a var: a norm or a std written out
+CONTEXT = "<context>"  # a context word of some rule (Rule.context)
 NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
 
 
 def check_source(source: str, tree: Optional[ast.AST] = None, options: Options = Options(),
                  rules: Optional[Sequence[type]] = None, full: bool = False) -> list[Report]:
     """Lint one module.  `full=True` parses everything (the slow reference path)."""
+    # libcst allocates a great many objects, none in cycles that outlive the call: the
+    # cyclic collector would only rescan everything the process holds, many times per
+    # file.  It is paused for the call and left as it was.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_source(source, tree, options, rules, full)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check_source(source: str, tree: Optional[ast.AST], options: Options,
+                  rules: Optional[Sequence[type]], full: bool) -> list[Report]:
     if rules is None:
         from .registry import RULES as rules
     if tree is None:
@@ -100,7 +119,7 @@ def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Opt
     model = Model()
     instances = [rule(model, options) for rule in rules]
     try:
-        cst.visit_batched(module, [model, *instances])
+        traverse.visit(module, [model, *instances])
     except RecursionError:  # nesting deeper than Python's stack: too deep to judge
         return []
     except Exception as exc:  # a bug in the model: no rule can be trusted
@@ -126,9 +145,12 @@ def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Opt
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
+_BINDING = re.compile(r"(?<![\w.])[^\W\d]\w*\s*=(?!=)")
+_SELF_ATTR = re.compile(r"\bself\.([^\W\d]\w*)")
+_TENSOR_METHODS = frozenset(METHODS)
 _FLOAT = re.compile(r"(?<![\w.])(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)")
 _BIG_INT = re.compile(r"(?<![\w.])\d{5,}(?![\w.])")
-_POWER = re.compile(r"[\w)\]]\s*\*\*")  # a binary power, not `**kwargs`
+_LITERAL_POWER = re.compile(r"(?<![\w.])[\d.]+\s*\*\*\s*\(?\s*[-+]?\s*[\d.]")  # `10 ** -8`, `2 ** 30`
 _SUBSCRIPT = re.compile(r"[\w)\]]\s*\[")
 _SELF_COMPARE = re.compile(r"(?<![\w.])([\w.]+)\s*[!=]=\s*\1(?![\w.])")
 _NAN_STRING = re.compile(r"[\"']\s*[+-]?nan\s*[\"']", re.I)
@@ -142,14 +164,27 @@ def statement_words(text: str, min_eps: float) -> set[str]:
     walking the ast in Python, and a word that only occurs in a comment or a
     string merely keeps a statement that could have been dropped.
     """
-    words = set(_WORD.findall(text))
+    # A name being bound (`std=0.02`, `norm = ...`) is no use of an operation.
+    code = _BINDING.sub("=", text) if "=" in text else text
+    if "self." in code:
+        # `self.norm(x)` is a layer, never a tensor method (the model agrees): such
+        # names only count when the member reads what `__init__` assigned to them
+        attrs = _SELF_ATTR.findall(code)
+        words = set(_WORD.findall(_SELF_ATTR.sub("self", code)))
+        words.update(a for a in attrs if a not in _TENSOR_METHODS)
+    else:
+        words = set(_WORD.findall(code))
+    if "abs" in words and ("max" in words or "amax" in words):
+        words.add(ABS_MAX)
+    if "sqrt" in words and ("sum" in words or "var" in words):
+        words.add(SQRT_REDUCE)
     if "/" in text:
         words.add(DIVISION)
     floats = [abs(float(f)) for f in _FLOAT.findall(text)]
-    if _POWER.search(text):
+    if _LITERAL_POWER.search(text):
         words.update((TINY, BIG))  # `10 ** -8` and `2 ** 30` are folded by the model
-        if _ROOT.search(text):
-            words.add(ROOT)
+    if _ROOT.search(text):
+        words.add(ROOT)
     if any(0 < f < min_eps for f in floats):
         words.add(TINY)
     if any(f > FLOAT16_MAX for f in floats) or any(int(i) > FLOAT16_MAX for i in _BIG_INT.findall(text)):
@@ -191,6 +226,64 @@ def _hf_names(body) -> set[str]:
         elif isinstance(n, ast.Import):
             names.update(a.asname or a.name for a in n.names if a.name.startswith("transformers"))
     return names
+
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _class_parts(cls: ast.ClassDef, words_of, hits):
+    """The line ranges of a class worth parsing and their words; None when no member
+    can be reported on.  A 2,000-line model whose `forward` divides by a sum is
+    parsed as its header, its class-level statements, its `__init__` and its
+    `forward`.  A member is judged with the words of what it reads through
+    `self.x` (what `__init__` or the class body assigns to x, or method x), so
+    `self.norm = nn.LayerNorm(d)` does not make every division a norm division."""
+    members = cls.body
+    start = _first_line(cls)
+    if _first_line(members[0]) <= cls.lineno:
+        return None  # a one-line class: judged whole
+    header = (start, _first_line(members[0]) - 1)
+    own = [words_of(_first_line(m), m.end_lineno) for m in members]
+    assigned: dict[str, set[str]] = {}  # attribute -> words of what is assigned to it
+    for m, w in zip(members, own):
+        if isinstance(m, _DEFS):
+            assigned.setdefault(m.name, set()).update(w)
+            if m.name == "__init__":
+                for n in ast.walk(m):
+                    if isinstance(n, (ast.Assign, ast.AnnAssign)):
+                        for t in (n.targets if isinstance(n, ast.Assign) else [n.target]):
+                            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) \
+                                    and t.value.id == "self":
+                                assigned.setdefault(t.attr, set()).update(
+                                    words_of(n.lineno, n.end_lineno))
+        else:
+            for name in _targets(m):
+                assigned.setdefault(name, set()).update(w)
+    keep = [not isinstance(m, _DEFS) or m.name == "__init__" for m in members]
+    hit_any = False
+    texts_read: list[set[str]] = []
+    for m, w in zip(members, own):
+        names = {n.attr for n in ast.walk(m) if isinstance(n, ast.Attribute)
+                 and isinstance(n.value, ast.Name) and n.value.id == "self"} \
+            if isinstance(m, _DEFS) and m.name != "__init__" else set()
+        texts_read.append(names)
+    for k, (m, w) in enumerate(zip(members, own)):
+        evidence = set().union(*(assigned.get(a, ()) for a in texts_read[k]))
+        if hits(w | evidence):
+            keep[k] = hit_any = True
+    if not hit_any:
+        return None
+    # a kept method keeps the methods it calls through self (what they return may matter)
+    names = {m.name: k for k, m in enumerate(members) if isinstance(m, _DEFS)}
+    todo = [k for k, flag in enumerate(keep) if flag]
+    while todo:
+        for attr in texts_read[todo.pop()]:
+            k = names.get(attr)
+            if k is not None and not keep[k]:
+                keep[k] = True
+                todo.append(k)
+    parts = [header] + [(_first_line(m), m.end_lineno) for m, k in zip(members, keep) if k]
+    return parts, set().union(*(w for w, k in zip(own, keep) if k))
 
 
 def _first_line(stmt: ast.stmt) -> int:
@@ -252,25 +345,43 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
     all_words = []
     keep = [False] * len(body)
     any_trigger = False
-    for i, stmt in enumerate(body):
-        words = statement_words("".join(lines[_first_line(stmt) - 1:stmt.end_lineno]),
-                                options.min_eps)
+    ranges: dict[int, list[tuple[int, int]]] = {}  # kept parts of classes, by statement
+
+    def words_of(first: int, last: int, bound_names=()) -> set[str]:
+        text = "".join(lines[first - 1:last])
+        words = statement_words(text, options.min_eps)
+        if context and any(c in text for c in context):  # often a keyword: `gradient_clip_val=`
+            words.add(CONTEXT)
         for pseudo, names in named.items():
             if pseudo in words:
-                names.update(targets[i])
+                names.update(bound_names)
             elif names and not words.isdisjoint(names):
                 words.add(pseudo)
         if hf and not words.isdisjoint(hf):
             words.add(HF)
-        all_words.append(words)
-        hit = (tainted and not words.isdisjoint(tainted)) or (
+        return words
+
+    def hits(words: set[str]) -> bool:
+        return bool(tainted and not words.isdisjoint(tainted)) or (
             not words.isdisjoint(any_word)
             and any(all(not words.isdisjoint(g) for g in trig) for trig in groups))
+
+    for i, stmt in enumerate(body):
+        words = words_of(_first_line(stmt), stmt.end_lineno, targets[i])
+        hit = False
+        if isinstance(stmt, ast.ClassDef) and hits(words):
+            parts = _class_parts(stmt, words_of, hits)
+            if parts is not None:
+                ranges[i], words = parts
+                hit = True
+        else:
+            hit = hits(words)
+        all_words.append(words)
         if hit:
             any_trigger = True
             tainted.update(targets[i])
             keep[i] = True
-        elif _always_kept(stmt) or (context and not words.isdisjoint(context)):
+        elif _always_kept(stmt) or CONTEXT in words:
             keep[i] = True
         elif isinstance(stmt, _SCRIPT_STEPS) and not words.isdisjoint(any_word):
             # one step of a script (`model = Net().half()`, `criterion = nn.BCELoss()`): the
@@ -295,9 +406,10 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
         return source, [(1, 1)]
     # Dropped lines are left out, not blanked: libcst pays for every blank line.
     kept = bytearray(len(lines) + 2)
-    for stmt in (s for s, k in zip(body, keep) if k):
-        start = _first_line(stmt)
-        kept[start:stmt.end_lineno + 1] = b"\x01" * (stmt.end_lineno + 1 - start)
+    for i, stmt in enumerate(body):
+        if keep[i]:
+            for start, end in ranges.get(i) or [(_first_line(stmt), stmt.end_lineno)]:
+                kept[start:end + 1] = b"\x01" * (end + 1 - start)
     parts, chunks, at = [], [], 1
     for i, line in enumerate(lines, 1):
         if kept[i]:

@@ -18,7 +18,7 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
-from . import vocab
+from . import traverse, vocab
 
 _BUILTINS = frozenset(dir(builtins))
 # Identifiers that name a numerical guard whose value is set elsewhere
@@ -268,7 +268,7 @@ class Model(cst.BatchableCSTVisitor):
         for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
                 sub = Model(prescan=True, stack=self.stack)
-                cst.visit_batched(stmt, [sub])
+                traverse.visit(stmt, [sub])
         del scope
 
     leave_ClassDef = _pop

@@ -3,7 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..engine import DIVISION
+from ..engine import ABS_MAX, DIVISION, SQRT_REDUCE
 from ..model import Op
 from .base import DivisionRule
 
@@ -37,7 +37,7 @@ out = F.normalize(x, dim=-1)
     references = ("torch.nn.functional.normalize documentation: v / max(||v||_p, eps)",
                   "torch.linalg.vector_norm documentation")
     # max-abs needs `abs`, a sqrt of a sum of squares `sum` (which NAN201 parses anyway)
-    triggers = (frozenset({"norm", "vector_norm", "std", "var", "abs", "absolute", "sum"}),
+    triggers = (frozenset({"norm", "vector_norm", "std", "var", ABS_MAX, SQRT_REDUCE}),
                 frozenset({DIVISION, "div", "div_", "divide", "true_divide"}))
 
     def check_denominator(self, denominator: Optional[cst.BaseExpression]) -> None:

@@ -1,0 +1,159 @@
+"""A read-only batched traversal, several times cheaper than `libcst.visit_batched`.
+
+libcst's own traversal rebuilds (and re-validates) every node it passes, as
+a transformer needs; visitors that only read pay for it all the same.  This
+one calls the same `visit_<Node>`/`leave_<Node>` functions of the same
+visitors, in the same order (each node's children in the order libcst visits
+them, learnt once per node type from libcst itself), and rebuilds nothing.
+Whitespace, comments and punctuation are not entered unless a visitor asks
+for one of their types.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Optional, Sequence
+
+import libcst as cst
+from libcst._nodes import op as _op_nodes
+from libcst._nodes import whitespace as _whitespace_nodes
+
+# Per node type: the fields libcst visits, in its order, and the fields that were
+# None when that was learnt (libcst may skip a None field: `format_spec`).
+_ORDER: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+# The same, learnt again from a node where some of those fields are set.
+_ORDER_WITH: dict[tuple[type, tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def _trivia() -> frozenset[type]:
+    types = set()
+    for module in (_op_nodes, _whitespace_nodes):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, cst.CSTNode) and \
+                    value.__module__ == module.__name__:
+                types.add(value)
+    return frozenset(types)
+
+
+def _subclasses(base: type) -> frozenset[type]:
+    seen: set[type] = set()
+    todo = [base]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return frozenset(seen)
+
+
+_NODE_TYPES = _subclasses(cst.CSTNode)
+_TRIVIA = _trivia()
+_TRIVIA_NAMES = frozenset(t.__name__ for t in _TRIVIA)
+
+
+class _FieldRecorder(cst.CSTVisitor):
+    """Notes the fields libcst visits, without entering them."""
+
+    def __init__(self) -> None:
+        self.fields: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if not self.fields or self.fields[-1] != attribute:
+            self.fields.append(attribute)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+
+def _record(node: cst.CSTNode) -> tuple[str, ...]:
+    recorder = _FieldRecorder()
+    node._visit_and_replace_children(recorder)  # shallow: the recorder enters nothing
+    return tuple(recorder.fields)
+
+
+def _fields(node: cst.CSTNode) -> tuple[str, ...]:
+    t = type(node)
+    entry = _ORDER.get(t)
+    if entry is None:
+        fields = _record(node)
+        unset = tuple(f.name for f in dataclasses.fields(t)
+                      if f.name not in fields and getattr(node, f.name) is None)
+        _ORDER[t] = entry = (fields, unset)
+        return fields
+    fields, unset = entry
+    present = tuple(f for f in unset if getattr(node, f) is not None)
+    if not present:
+        return fields
+    key = (t, present)
+    fields = _ORDER_WITH.get(key)
+    if fields is None:
+        fields = _ORDER_WITH[key] = _record(node)
+    return fields
+
+
+def visit(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor],
+          on_statement: Optional[Callable[[cst.CSTNode], None]] = None) -> bool:
+    """What `libcst.visit_batched(node, visitors)` does to read-only visitors.
+    `on_statement` is called before each statement of a module's body is entered;
+    False when it was not (visitors of attributes leave the work to libcst)."""
+    visit_fns: dict[str, list[Callable]] = {}
+    leave_fns: dict[str, list[Callable]] = {}
+    for v in visitors:
+        for name, fn in v.get_visitors().items():
+            kind, _, type_name = name.partition("_")
+            if "_" in type_name:  # visit_<Node>_<attribute>: only libcst calls those
+                cst.visit_batched(node, visitors)
+                return False
+            (visit_fns if kind == "visit" else leave_fns).setdefault(type_name, []).append(fn)
+    # The node types to enter (a set lookup: CSTNode is an ABC, and isinstance
+    # on an ABC costs a call each time).
+    enter = _NODE_TYPES - _TRIVIA if _TRIVIA_NAMES.isdisjoint({*visit_fns, *leave_fns}) \
+        else _NODE_TYPES
+    order = _ORDER
+
+    def walk(n: cst.CSTNode) -> None:
+        t = type(n)
+        name = t.__name__
+        fns = visit_fns.get(name)
+        if fns:
+            for fn in fns:
+                fn(n)
+        entry = order.get(t)
+        fields = entry[0] if entry is not None and not entry[1] else _fields(n)
+        for field in fields:
+            value = getattr(n, field)
+            kind = type(value)
+            if kind in enter:
+                walk(value)
+            elif kind is tuple or kind is list:
+                for child in value:
+                    if type(child) in enter:
+                        walk(child)
+        fns = leave_fns.get(name)
+        if fns:
+            for fn in fns:
+                fn(n)
+
+    try:
+        if on_statement is None or not isinstance(node, cst.Module):
+            walk(node)
+            return on_statement is None
+        for fn in visit_fns.get("Module", ()):
+            fn(node)
+        for field in _fields(node):
+            for child in getattr(node, field):
+                if field == "body":
+                    on_statement(child)
+                    walk(child)
+                elif type(child) in enter:
+                    walk(child)
+        for fn in leave_fns.get("Module", ()):
+            fn(node)
+        return True
+    finally:
+        walk = None  # it referred to itself: leave no cycle for the collector
