@@ -19,7 +19,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .model import Model
-from .vocab import FLOAT16_MAX
+from .vocab import FLOAT16_MAX, WORD_ALIASES
 
 DEFAULT_MIN_EPS = 1e-7
 
@@ -143,6 +143,8 @@ def statement_words(text: str, min_eps: float) -> set[str]:
     string merely keeps a statement that could have been dropped.
     """
     words = set(_WORD.findall(text))
+    if not words.isdisjoint(WORD_ALIASES):  # `tf.reduce_sum` is a sum
+        words.update(WORD_ALIASES[w] for w in words.intersection(WORD_ALIASES))
     if "/" in text:
         words.add(DIVISION)
     floats = [abs(float(f)) for f in _FLOAT.findall(text)]
@@ -228,7 +230,12 @@ def _targets(stmt: ast.stmt) -> list[str]:
         return out
     if t is ast.AnnAssign or t is ast.AugAssign:
         return _names(stmt.target, [])
+    if t in _DEFINITIONS:
+        return [stmt.name]
     return []
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 _SCRIPT_STEPS = (ast.Assign, ast.AnnAssign, ast.Expr)
@@ -249,6 +256,7 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
     bound = Counter(name for names in targets for name in names)
     tainted: set[str] = set()  # module-level names bound by a kept statement
     named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # module constants by pseudo-word
+    defined: dict[str, set[str]] = {}  # words of module-level functions and classes, by name
     all_words = []
     keep = [False] * len(body)
     any_trigger = False
@@ -262,6 +270,11 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
                 words.add(pseudo)
         if hf and not words.isdisjoint(hf):
             words.add(HF)
+        if defined and not words.isdisjoint(defined):
+            # a call of a function defined above carries what its body computes
+            words.update(*(defined[w] for w in words.intersection(defined)))
+        if type(stmt) in _DEFINITIONS:
+            defined[stmt.name] = words
         all_words.append(words)
         hit = (tainted and not words.isdisjoint(tainted)) or (
             not words.isdisjoint(any_word)

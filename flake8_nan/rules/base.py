@@ -104,6 +104,8 @@ class Rule(cst.BatchableCSTVisitor):
         self.error_node: Optional[cst.CSTNode] = None  # where the error happened
 
     def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None) -> None:
+        if fix is not None and self.model.foreign(fix.old):
+            fix = None  # the rewrites are written in PyTorch's spelling
         self.reports.append((node, message, fix))
 
     def spell(self, qualname: str) -> tuple[cst.BaseExpression, tuple[str, ...]]:

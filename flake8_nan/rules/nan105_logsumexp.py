@@ -3,9 +3,10 @@ from typing import Optional
 
 import libcst as cst
 
+from .. import vocab
 from .base import Rule
 
-_EXP = frozenset({"torch.exp", "torch.Tensor.exp"})
+_EXP = vocab.NATURAL_EXP
 # exp of these cannot overflow: the argument is <= 0, or bounded by the user.
 _BOUNDED = frozenset({"log_softmax", "log", "clamp", "clamp_min"})
 
