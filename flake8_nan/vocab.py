@@ -219,7 +219,8 @@ FRAMEWORKS = {"torch": "torch", "numpy": "numpy", "scipy": "numpy", "jax": "jax"
 NO_AUTOGRAD = frozenset({"numpy"})
 # How each framework spells the functions that messages suggest.
 SPELLINGS = {
-    "numpy": {"log_softmax": "scipy.special.log_softmax", "logsumexp": "scipy.special.logsumexp"},
+    "numpy": {"log_softmax": "scipy.special.log_softmax", "logsumexp": "scipy.special.logsumexp",
+              "logsigmoid": "scipy.special.log_expit"},
     "jax": {"log_softmax": "jax.nn.log_softmax", "logsumexp": "jax.nn.logsumexp",
             "logsigmoid": "jax.nn.log_sigmoid"},
     "tf": {"log_softmax": "tf.nn.log_softmax", "logsumexp": "tf.reduce_logsumexp",
