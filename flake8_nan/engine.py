@@ -21,7 +21,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import traverse
 from .model import Model
-from .vocab import FLOAT16_MAX, METHODS
+from .vocab import FLOAT16_MAX, METHODS, WORD_ALIASES
 
 DEFAULT_MIN_EPS = 1e-7
 
@@ -178,6 +178,8 @@ def statement_words(text: str, min_eps: float) -> set[str]:
         words.add(ABS_MAX)
     if "sqrt" in words and ("sum" in words or "var" in words):
         words.add(SQRT_REDUCE)
+    if not words.isdisjoint(WORD_ALIASES):  # `tf.reduce_sum` is a sum
+        words.update(WORD_ALIASES[w] for w in words.intersection(WORD_ALIASES))
     if "/" in text:
         words.add(DIVISION)
     floats = [abs(float(f)) for f in _FLOAT.findall(text)]
@@ -321,7 +323,12 @@ def _targets(stmt: ast.stmt) -> list[str]:
         return out
     if t is ast.AnnAssign or t is ast.AugAssign:
         return _names(stmt.target, [])
+    if t in _DEFINITIONS:
+        return [stmt.name]
     return []
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 _SCRIPT_STEPS = (ast.Assign, ast.AnnAssign, ast.Expr)
@@ -342,6 +349,7 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
     bound = Counter(name for names in targets for name in names)
     tainted: set[str] = set()  # module-level names bound by a kept statement
     named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # module constants by pseudo-word
+    defined: dict[str, set[str]] = {}  # words of module-level functions and classes, by name
     all_words = []
     keep = [False] * len(body)
     any_trigger = False
@@ -359,6 +367,9 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
                 words.add(pseudo)
         if hf and not words.isdisjoint(hf):
             words.add(HF)
+        if defined and not words.isdisjoint(defined):
+            # a call of a function defined above carries what its body computes
+            words.update(*(defined[w] for w in words.intersection(defined)))
         return words
 
     def hits(words: set[str]) -> bool:
@@ -368,6 +379,8 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
 
     for i, stmt in enumerate(body):
         words = words_of(_first_line(stmt), stmt.end_lineno, targets[i])
+        if type(stmt) in _DEFINITIONS:
+            defined[stmt.name] = words
         hit = False
         if isinstance(stmt, ast.ClassDef) and hits(words):
             parts = _class_parts(stmt, words_of, hits)

@@ -59,7 +59,7 @@ UNKNOWN = Fact()
 
 
 class Scope:
-    __slots__ = ("kind", "names", "parent", "attrs", "name")
+    __slots__ = ("kind", "names", "parent", "attrs", "name", "returns")
 
     def __init__(self, kind: str, parent: Optional["Scope"], name: str = ""):
         self.kind = kind
@@ -67,6 +67,9 @@ class Scope:
         self.parent = parent
         self.attrs: dict[str, Fact] = {}  # class scopes: self.<attr> set in __init__
         self.name = name
+        # function scopes: the origins of the `return` values seen so far; None once the
+        # function is known to give something else (a bare return, a yield)
+        self.returns: Optional[list] = []
 
 
 class _Frame:
@@ -128,7 +131,10 @@ class Op:
     def arg(self, index: int, keyword_name: str) -> Optional[cst.BaseExpression]:
         if index < len(self.args):
             return self.args[index]
-        return keyword(self.call, keyword_name)
+        found = keyword(self.call, keyword_name)
+        for alias in vocab.KEYWORD_ALIASES.get(keyword_name, ()) if found is None else ():
+            found = found or keyword(self.call, alias)  # `np.clip(p, a_min=eps)`
+        return found
 
     @property
     def subject(self) -> Optional[cst.BaseExpression]:
@@ -249,7 +255,16 @@ class Model(cst.BatchableCSTVisitor):
             if isinstance(p, cst.Param):
                 scope.names[p.name.value] = UNKNOWN
 
-    leave_FunctionDef = _pop
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._leave_definition(node, "function", self._returned)
+
+    def _leave_definition(self, node, kind: str, output) -> None:
+        """Bind a function or class to what calling it (or its instances) returns."""
+        scope = self.scope
+        self._pop()
+        returned = output(node, scope)
+        if returned is not None:
+            self.bind(node.name.value, Fact(origin=Origin(kind, node=returned, inner=returned.kind)))
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         scope = self._push("function")
@@ -269,9 +284,13 @@ class Model(cst.BatchableCSTVisitor):
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
                 sub = Model(prescan=True, stack=self.stack)
                 traverse.visit(stmt, [sub])
+            elif isinstance(stmt, cst.FunctionDef) and _returns_at_end(stmt):
+                # a method called from one defined before it: its return value is known
+                traverse.visit(stmt, [Model(stack=self.stack)])
         del scope
 
-    leave_ClassDef = _pop
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._leave_definition(node, "module_class", self._module_class_output)
 
     def _visit_comp(self, node) -> None:
         # The element is visited before the `for` clauses that bind its names.
@@ -564,7 +583,8 @@ class Model(cst.BatchableCSTVisitor):
         if qn == "builtins.max":
             if any(self._floor_positive(a, 0) for a in positional(call)):
                 return Origin("maximum", positive=True, node=call)
-        return self._instance_call_origin(call, qn) or self._module_origin(call, qn)
+        return self._defined_call_origin(call, qn) or self._instance_call_origin(call, qn) or \
+            self._module_origin(call, qn)
 
     # ------------------------------------------- origins of values and layers
     # Squares and their sums, norms and the values they bound to [-1, 1], masked
@@ -743,6 +763,103 @@ class Model(cst.BatchableCSTVisitor):
                 target = cst.Attribute(value=call.func.value, attr=cst.Name(name))
                 self._bind_targets(target, self.fact(args[1]))
 
+    # ------------------------------------------- values through same-file definitions
+    # A function or method whose every return has the same origin hands that origin to
+    # its calls; an `nn.Module` class whose `forward` does, and an `nn.Sequential` whose
+    # last layer is a known layer, hand it to calls of their instances.
+    def leave_Return(self, node: cst.Return) -> None:
+        scope = self.scope
+        if scope.kind != "function" or scope.returns is None:
+            return
+        if node.value is None:
+            scope.returns = None
+        else:
+            scope.returns.append(self.origin(node.value))
+
+    def _no_value(self, node) -> None:
+        if self.scope.kind == "function":
+            self.scope.returns = None
+
+    visit_Yield = visit_Await = _no_value
+
+    def _returned(self, node: cst.FunctionDef, scope: Scope) -> Optional[Origin]:
+        """The origin every return of a function agrees on, if it keeps its value."""
+        returns = scope.returns
+        if not returns or node.asynchronous is not None or any(o is None for o in returns):
+            return None
+        if any(self._decorator_name(d.decorator) not in vocab.TRANSPARENT_DECORATORS
+               for d in node.decorators):
+            return None
+        if len({(o.kind, o.positive, o.inner) for o in returns}) != 1:
+            return None
+        first = returns[0]
+        # positivity crosses a call where a guard in the function makes it (a clamp, + eps),
+        # not where it rests on the model's reading of an operation such as exp
+        return first if first.kind in _GUARD_KINDS or not first.positive else replace(first, positive=False)
+
+    def _decorator_name(self, decorator: cst.BaseExpression) -> Optional[str]:
+        if isinstance(decorator, cst.Call):
+            decorator = decorator.func
+        return self.qualname(decorator)
+
+    def _module_class_output(self, node: cst.ClassDef, scope: Scope) -> Optional[Origin]:
+        """What calling an instance of a same-file `nn.Module` class returns."""
+        forward = scope.names.get("forward")
+        if forward is None or forward.origin is None or forward.origin.kind != "function":
+            return None
+        for base in node.bases:
+            qn = self.qualname(base.value)
+            fact = self._name_fact(base.value) if qn is None else None
+            if qn in vocab.MODULE_BASES or (
+                    fact is not None and fact.origin is not None and fact.origin.kind == "module_class"):
+                return forward.origin.node
+        return None
+
+    def _defined_call_origin(self, call: cst.Call, qn: Optional[str]) -> Optional[Origin]:
+        """A call of a same-file function, or of a class or container whose instances
+        apply a known layer."""
+        if qn in vocab.SEQUENTIAL:
+            layers = positional(call)
+            last = layers and not has_star(call) and self._origin(layers[-1], 1)
+            output = last and (last.inner if last.kind == "module" else vocab.MODULE_OUTPUTS.get(last.kind))
+            return Origin("module", node=call, inner=output) if output else None
+        fact = self._name_fact(call.func) if qn is None else None
+        if fact is None or fact.origin is None:
+            return None
+        if fact.origin.kind == "function":
+            return fact.origin.node
+        if fact.origin.kind == "module_class":
+            return Origin("module", node=call, inner=fact.origin.inner)
+        return None
+
+    # ------------------------------------------------------------- frameworks
+    def framework(self, node: Optional[cst.CSTNode]) -> str:
+        """"torch", "numpy", "jax" or "tf" for a call of a known framework's function,
+        "" for anything else (a method call, a same-file function)."""
+        qn = self.qualname(node.func) if isinstance(node, cst.Call) else None
+        return vocab.framework(qn) if qn else ""
+
+    def foreign(self, node: cst.CSTNode) -> bool:
+        """Whether `node` calls a function of a framework other than PyTorch, or the module
+        does not import torch: a rewrite in PyTorch's spelling would not fit it."""
+        if not any((f.qualname or "").startswith("torch") for f in self.stack[0].names.values()):
+            return True
+        todo = [node]
+        while todo:
+            n = todo.pop()
+            if isinstance(n, cst.Call) and self.framework(n) not in ("", "torch"):
+                return True
+            todo.extend(n.children)
+        return False
+
+
+def _returns_at_end(node: cst.FunctionDef) -> bool:
+    """Whether a function's body ends with `return <value>` (a cheap test for a pre-scan)."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    last = body[-1] if body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return) \
+        and last.body[-1].value is not None
+
 
 def where_parts(op: Op) -> tuple:
     """(condition, chosen where true, chosen where false) of `torch.where` or `x.where`."""
@@ -777,6 +894,7 @@ _BOOL = Origin("bool")
 _INF = Origin("inf", positive=True)
 _NEG_INF = Origin("neg_inf")
 _NEGATED = {_INF: _NEG_INF, _NEG_INF: _INF}
+_GUARD_KINDS = frozenset({"clamp", "maximum", "guard", "const"})
 _SUMMED = frozenset({"square", "product", "cosine_product"})  # sums whose terms the model keeps apart
 _INF_TEXT = {"inf": _INF, "+inf": _INF, "infinity": _INF, "-inf": _NEG_INF, "-infinity": _NEG_INF}
 _ARITH = {

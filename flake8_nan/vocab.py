@@ -159,3 +159,85 @@ MODULES = {
 
 # Qualified names of the float NaN constants.
 NAN_CONSTANTS = frozenset({"math.nan", "torch.nan", "numpy.nan", "numpy.NaN", "numpy.NAN"})
+
+# ----------------------------------------------------------- same-file definitions
+# Decorators that leave a function's return value as it is.
+TRANSPARENT_DECORATORS = frozenset({
+    "builtins.staticmethod", "builtins.classmethod", "torch.no_grad", "torch.inference_mode",
+    "torch.enable_grad", "torch.jit.script", "torch.compile", "functools.cache",
+    "functools.lru_cache", "jax.jit", "tensorflow.function",
+})
+# Base classes whose subclasses' instances run `forward` when called.
+MODULE_BASES = frozenset({
+    "torch.nn.Module", "torch.nn.modules.module.Module", "lightning.LightningModule",
+    "lightning.pytorch.LightningModule", "pytorch_lightning.LightningModule",
+})
+# Containers whose instances apply their layers in order: the last one decides.
+SEQUENTIAL = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
+
+# ----------------------------------------------------------------- other frameworks
+# NumPy/SciPy, JAX and TensorFlow spell the same operations; each maps onto the
+# operation names above, so every rule that speaks of operations covers them.
+# A framework is a table here: its spellings, its names for the fixes the
+# messages suggest, and the words the pre-filter must read as the operation.
+_ELEMENTWISE = {n: n for n in ("log", "log2", "log10", "exp", "sqrt", "sum", "count_nonzero",
+                               "maximum", "where", "mean", "var", "std", "square", "abs",
+                               "isnan", "isinf", "isfinite", "nan_to_num", "matmul", "dot")}
+_ELEMENTWISE.update({"clip": "clamp", "divide": "div", "true_divide": "div", "arccos": "acos",
+                     "arcsin": "asin", "absolute": "abs", "exp2": "exp", "power": "pow",
+                     "reshape": "shape", "squeeze": "shape", "expand_dims": "shape",
+                     "transpose": "shape", "linalg.norm": "norm"})
+_SPECIAL = {"softmax": "softmax", "log_softmax": "log_softmax", "expit": "sigmoid",
+            "logsumexp": "logsumexp"}
+_TF = {"log": "log", "exp": "exp", "sqrt": "sqrt", "rsqrt": "rsqrt", "sigmoid": "sigmoid",
+       "maximum": "maximum", "where": "where", "square": "square", "abs": "abs",
+       "clip_by_value": "clamp", "reduce_sum": "sum", "reduce_mean": "mean",
+       "count_nonzero": "count_nonzero", "div": "div", "divide": "div", "truediv": "div",
+       "realdiv": "div", "acos": "acos", "asin": "asin", "pow": "pow", "norm": "norm",
+       "is_nan": "isnan", "is_inf": "isinf", "is_finite": "isfinite",
+       "reshape": "shape", "squeeze": "shape", "expand_dims": "shape", "transpose": "shape"}
+_TF_NN = {"softmax": "softmax", "log_softmax": "log_softmax", "sigmoid": "sigmoid"}
+FRAMEWORK_FUNCTIONS = {
+    **{f"numpy.{k}": v for k, v in _ELEMENTWISE.items()},
+    **{f"scipy.special.{k}": v for k, v in _SPECIAL.items()},
+    **{f"jax.numpy.{k}": v for k, v in _ELEMENTWISE.items()},
+    **{f"jax.nn.{k}": v for k, v in (*_SPECIAL.items(), ("sigmoid", "sigmoid"),
+                                     ("log_sigmoid", "logsigmoid"))},
+    **{f"jax.scipy.special.{k}": v for k, v in _SPECIAL.items()},
+    **{f"{m}.{k}": v for m in ("tensorflow", "tensorflow.math", "tensorflow.compat.v1")
+       for k, v in _TF.items()},
+    **{f"{m}.{k}": v for m in ("tensorflow.nn", "tensorflow.math") for k, v in _TF_NN.items()},
+    "tensorflow.math.log_sigmoid": "logsigmoid",
+    "tensorflow.reduce_logsumexp": "logsumexp", "tensorflow.math.reduce_logsumexp": "logsumexp",
+}
+FUNCTIONS.update({k: v for k, v in FRAMEWORK_FUNCTIONS.items() if k not in FUNCTIONS})
+
+# Which framework a qualified name belongs to, by its first component.
+FRAMEWORKS = {"torch": "torch", "numpy": "numpy", "scipy": "numpy", "jax": "jax",
+              "tensorflow": "tf"}
+# Frameworks without automatic differentiation: gradient hazards do not apply.
+NO_AUTOGRAD = frozenset({"numpy"})
+# How each framework spells the functions that messages suggest.
+SPELLINGS = {
+    "numpy": {"log_softmax": "scipy.special.log_softmax", "logsumexp": "scipy.special.logsumexp",
+              "logsigmoid": "scipy.special.log_expit"},
+    "jax": {"log_softmax": "jax.nn.log_softmax", "logsumexp": "jax.nn.logsumexp",
+            "logsigmoid": "jax.nn.log_sigmoid"},
+    "tf": {"log_softmax": "tf.nn.log_softmax", "logsumexp": "tf.reduce_logsumexp",
+           "logsigmoid": "tf.math.log_sigmoid"},
+}
+# Keyword names other frameworks give the operands the rules ask for by the torch name.
+KEYWORD_ALIASES = {"input": ("x", "a", "logits", "input_tensor"), "min": ("a_min", "clip_value_min"),
+                   "other": ("x2", "y"), "dim": ("axis",)}
+# Words of a statement that the pre-filter reads as the operation they spell.
+WORD_ALIASES = {q.rsplit(".", 1)[-1]: op for q, op in FRAMEWORK_FUNCTIONS.items()
+                if q.rsplit(".", 1)[-1] != op}
+
+
+def framework(qualname: str) -> str:
+    return FRAMEWORKS.get(qualname.split(".", 1)[0], "")
+
+
+# The exponentials `e ** x` (not 2 ** x) in every framework.
+NATURAL_EXP = frozenset({"torch.exp", "torch.Tensor.exp", "numpy.exp", "jax.numpy.exp",
+                         "tensorflow.exp", "tensorflow.math.exp", "tensorflow.compat.v1.exp"})

@@ -34,11 +34,20 @@ def test_alias_of_a_function():
 
 def test_unknown_module_is_not_torch():
     assert codes("""\
-        import numpy as torch_like
+        import pandas as torch_like
         import math
         def f(p):
             return torch_like.log(p) + math.log(p)
         """) == []
+
+
+def test_numpy_is_a_framework_math_is_not():
+    assert codes("""\
+        import numpy as torch_like
+        import math
+        def f(p):
+            return torch_like.log(p) + math.log(p)
+        """) == [(4, "NAN101")]
 
 
 def test_parameter_named_like_torch_shadows_it():

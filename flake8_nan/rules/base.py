@@ -11,6 +11,7 @@ from typing import ClassVar, NamedTuple, Optional
 
 import libcst as cst
 
+from .. import vocab
 from ..model import Model, visitor_names
 
 
@@ -104,6 +105,8 @@ class Rule(cst.BatchableCSTVisitor):
         self.error_node: Optional[cst.CSTNode] = None  # where the error happened
 
     def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None) -> None:
+        if fix is not None and self.model.foreign(fix.old):
+            fix = None  # the rewrites are written in PyTorch's spelling
         self.reports.append((node, message, fix))
 
     def spell(self, qualname: str) -> tuple[cst.BaseExpression, tuple[str, ...]]:
@@ -140,6 +143,14 @@ class Rule(cst.BatchableCSTVisitor):
             name, imports = self.spell("torch.nn.functional.log_softmax")
             new = call.with_changes(func=name)
         return Fix(old, new.with_changes(lpar=old.lpar, rpar=old.rpar), imports)
+
+    def spelled(self, name: str, torch_name: str, *nodes: cst.CSTNode) -> str:
+        """`torch_name`, or the first of `nodes`' frameworks' spelling of operation `name`."""
+        for node in nodes:
+            found = vocab.SPELLINGS.get(self.model.framework(node), {}).get(name)
+            if found:
+                return found
+        return torch_name
 
     def snippet(self, node: cst.CSTNode, limit: int = 40) -> str:
         code = cst.Module(body=[]).code_for_node(node).strip()

@@ -3,9 +3,10 @@ from typing import Optional
 
 import libcst as cst
 
+from .. import vocab
 from .base import Rule
 
-_EXP = frozenset({"torch.exp", "torch.Tensor.exp"})
+_EXP = vocab.NATURAL_EXP
 # exp of these cannot overflow: the argument is <= 0, or bounded by the user.
 _BOUNDED = frozenset({"log_softmax", "log", "clamp", "clamp_min"})
 
@@ -59,7 +60,8 @@ out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
             if x is not None:
                 dim = total.arg(1, "dim")
                 self.report(node, "log(sum(exp(x))) is inf once exp(x) overflows (x > 88.7 in "
-                                  f"float32); use torch.logsumexp({self.short(x[1])}, "
+                                  f"float32); use {self.spelled('logsumexp', 'torch.logsumexp', node)}"
+                                  f"({self.short(x[1])}, "
                                   f"dim={self.short(dim, '...') if dim else '...'})")
             return
         arg = op.subject

@@ -4,6 +4,7 @@ import libcst as cst
 
 from ..engine import ROOT
 from ..model import Origin
+from .. import vocab
 from .base import Fix, Rule
 from .nan502_where_gradient import DefersToWhere
 
@@ -72,6 +73,8 @@ out = x.grad
         return bool(c) and c.value < 1 and not float(c.value).is_integer()
 
     def _check(self, node: cst.CSTNode, subject: Optional[cst.BaseExpression], how: str) -> None:
+        if self.model.framework(node) in vocab.NO_AUTOGRAD:
+            return  # the hazard is the gradient: `np.sqrt(0)` itself is 0
         what = _what(self.model.origin(subject)) if subject is not None else None
         if what == "square" and how == "**":
             return  # `n ** 0.5` with `n = (a // b) ** 2` may be plain Python numbers

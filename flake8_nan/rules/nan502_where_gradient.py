@@ -126,6 +126,8 @@ out = x.grad
                 frozenset({*_SINGULAR, "arccos", "arcsin", "pow", "div", DIVISION, ROOT}))
 
     def visit_Call(self, node: cst.Call) -> None:
+        if self.model.framework(node) in vocab.NO_AUTOGRAD:
+            return  # no gradient flows through `np.where`
         for inner, name, operand in unselected_hazards(self.model, node):
             x = self.snippet(operand, 20)
             what = {"division": f"1/{x}", "power": f"a root of {x}", "pow": f"a root of {x}",
