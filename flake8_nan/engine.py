@@ -288,6 +288,33 @@ def _class_parts(cls: ast.ClassDef, words_of, hits):
     return parts, set().union(*(w for w, k in zip(own, keep) if k))
 
 
+_RETURN = re.compile(r"\breturn\b([^\n]*)")
+# Operations whose result the model follows (positivity included): a function returning
+# one of them passes its origin to its callers.
+_ORIGIN_WORDS = frozenset({
+    "softmax", "log_softmax", "sigmoid", "expit", "exp", "clamp", "clamp_min", "clip", "maximum",
+    "sum", "count_nonzero", "log", "Softmax", "Sigmoid", "LogSoftmax", "Sequential"})
+
+
+def _returned_words(definition, lines) -> set[str]:
+    """The words of what a function returns (a class: what its `forward` returns):
+    what a call of it carries.  Read from the first line of each return."""
+    if isinstance(definition, ast.ClassDef):
+        forward = [m for m in definition.body if isinstance(m, _DEFS) and m.name == "forward"]
+        if not forward:
+            return set()
+        definition = forward[0]
+    text = "".join(lines[definition.lineno - 1:definition.end_lineno])
+    return set(_WORD.findall(" ".join(_RETURN.findall(text))))
+
+
+def _returns_something(definition, lines, any_word) -> bool:
+    """A function or class whose return statements name an operation some rule
+    knows: what calling it gives may matter to a kept statement."""
+    words = _returned_words(definition, lines)
+    return not any_word.isdisjoint(words) or not _ORIGIN_WORDS.isdisjoint(words)
+
+
 def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
 
@@ -380,7 +407,7 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
     for i, stmt in enumerate(body):
         words = words_of(_first_line(stmt), stmt.end_lineno, targets[i])
         if type(stmt) in _DEFINITIONS:
-            defined[stmt.name] = words
+            defined[stmt.name] = _returned_words(stmt, lines)
         hit = False
         if isinstance(stmt, ast.ClassDef) and hits(words):
             parts = _class_parts(stmt, words_of, hits)
@@ -392,7 +419,8 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
         all_words.append(words)
         if hit:
             any_trigger = True
-            tainted.update(targets[i])
+            if type(stmt) not in _DEFINITIONS:  # a kept function's callers need not be kept
+                tainted.update(targets[i])
             keep[i] = True
         elif _always_kept(stmt) or CONTEXT in words:
             keep[i] = True
@@ -407,7 +435,8 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
     # (`probs = F.softmax(x)` before `F.kl_div(probs, t)`): keep those bindings too.
     needed = set().union(*(w for w, k in zip(all_words, keep) if k))
     candidates = [i for i, stmt in enumerate(body)
-                  if not keep[i] and targets[i] and not _inert(stmt, targets[i], bound)]
+                  if not keep[i] and targets[i] and not _inert(stmt, targets[i], bound)
+                  and (type(stmt) not in _DEFINITIONS or _returns_something(stmt, lines, any_word))]
     grew = True
     while grew:
         grew = False
