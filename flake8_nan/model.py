@@ -448,7 +448,8 @@ class Model(cst.BatchableCSTVisitor):
         if depth > _MAX_DEPTH:
             return None
         if isinstance(expr, (cst.Integer, cst.Float)):
-            return Const(float(expr.evaluated_value))
+            value = _literal(expr)
+            return None if value is None else Const(value)
         if isinstance(expr, cst.UnaryOperation):
             inner = self._const(expr.expression, depth + 1)
             if inner is None:
@@ -509,7 +510,8 @@ class Model(cst.BatchableCSTVisitor):
                 return _POSITIVE_CONST
             return fact.origin
         if isinstance(expr, (cst.Integer, cst.Float)):
-            return _POSITIVE_CONST if float(expr.evaluated_value) > 0 else None
+            value = _literal(expr)
+            return _POSITIVE_CONST if value is not None and value > 0 else None
         if isinstance(expr, cst.Subscript):
             return self._origin(expr.value, depth + 1)
         if isinstance(expr, cst.Comparison) or (
@@ -886,6 +888,14 @@ _MIRROR = {cst.GreaterThan: cst.LessThan, cst.LessThan: cst.GreaterThan,
            cst.GreaterThanEqual: cst.LessThanEqual, cst.LessThanEqual: cst.GreaterThanEqual}
 _NEGATE = {cst.GreaterThan: cst.LessThanEqual, cst.LessThanEqual: cst.GreaterThan,
            cst.GreaterThanEqual: cst.LessThan, cst.LessThan: cst.GreaterThanEqual}
+
+
+def _literal(node) -> Optional[float]:
+    """A numeric literal's value; None for one no float can hold (`10**400` written out)."""
+    try:
+        return float(node.evaluated_value)
+    except (OverflowError, ValueError):
+        return None
 
 
 _IMPORT_ALIASES = {"torch.nn.functional": "F", "torch.nn": "nn"}

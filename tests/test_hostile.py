@@ -27,6 +27,7 @@ ODD = {
     "deep_parens": b"import torch\nx = torch.log(" + b"(" * 2000 + b"p" + b")" * 2000 + b")\n",
     "long_sum": b"import torch\nx = torch.log(" + b" + ".join([b"p"] * 5000) + b")\n",
     "long_line": b"import torch\nx = [" + b"1, " * 200_000 + b"]\ny = torch.log(x)\n",
+    "huge_int_literal": b"import torch\nx = 1" + b"0" * 400 + b"\ny = torch.log(x) / x.sum() + 1e-10\n",
     "deep_blocks": b"import torch\n" + b"".join(b"    " * i + b"if x:\n" for i in range(90))
                    + b"    " * 90 + b"y = torch.log(p)\n",
 }
