@@ -50,7 +50,7 @@ def sweep(label: str, paths: list[Path], args, out) -> bool:
         t_check += t3 - t2
         text_lines = source.splitlines()
         lines += len(text_lines)
-        name = str(path.relative_to(common)) if common else str(path)
+        name = str(path.resolve().relative_to(common)) if common else str(path)
         timings.append((t3 - t2, name, len(text_lines)))
         for r in reports:
             per_code[r.code] += 1
