@@ -552,6 +552,10 @@ class Model(cst.BatchableCSTVisitor):
         if name == "shape":
             subject = op.subject
             return subject is not None and self._origin(subject, depth + 1) or None
+        if name == "arange":  # `torch.arange(1, n + 1)`: positive when it starts at 1 or more
+            start = op.args[0] if len(op.args) > 1 else None
+            c = start is not None and self._const(start, depth + 1)
+            return Origin("arange", positive=bool(c) and c.value >= 1, node=call)
         if name == "exp" or name == "ones" or name == "ones_like":
             return Origin(name, positive=True, node=call)
         if name in ("clamp", "clamp_min"):

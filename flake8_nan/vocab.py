@@ -11,7 +11,7 @@ FUNCTIONS = {
     **{f"torch.{n}": n for n in ("log", "log2", "log10", "exp", "sqrt", "rsqrt", "sigmoid",
                                   "softmax", "log_softmax", "sum", "count_nonzero", "clamp",
                                   "clip", "clamp_min", "maximum", "div", "true_divide",
-                                  "divide", "ones", "ones_like", "tensor", "kl_div")},
+                                  "divide", "ones", "ones_like", "tensor", "kl_div", "arange")},
     **{f"torch.Tensor.{n}": n for n in ("log", "log2", "log10", "exp", "sqrt", "rsqrt",
                                          "sigmoid", "softmax", "log_softmax", "sum",
                                          "count_nonzero", "clamp", "clip", "clamp_min",

@@ -268,3 +268,14 @@ def test_script_steps_at_module_level_are_followed():
         criterion = torch.nn.BCELoss()
         loss = criterion(torch.sigmoid(model(torch.ones(4))), torch.ones(4))
         """) == [(4, "NAN304"), (6, "NAN403")]
+
+
+def test_arange_from_one_is_positive():
+    assert codes("""\
+        import torch
+        def init(n, d):
+            A = torch.arange(1, n + 1, dtype=torch.float32)[None, :]
+            A = A.expand(d, -1).contiguous()
+            B = torch.arange(n).float()
+            return torch.log(A), torch.log(B)
+        """) == [(6, "NAN101")]
