@@ -53,3 +53,14 @@ def test_compare_detects_missing_and_extra():
     assert compare([(1, "NAN101", 9)], []) == ["missing NAN101 at 1:9"]
     assert compare([], [(2, "NAN201", 3)]) == ["unexpected NAN201 at 2:3"]
     assert compare([(1, "NAN101", 9)], [(1, "NAN101", 10)]) != []
+
+
+def _sample():
+    from real_sample import sample_files
+    return sample_files()
+
+
+@pytest.mark.parametrize("path", _sample(), ids=lambda p: p.name)
+def test_fast_path_equals_full_parse_on_real_code(path):
+    source = path.read_text(encoding="utf-8")
+    assert check_source(source, rules=RULES) == check_source(source, rules=RULES, full=True)
