@@ -277,7 +277,7 @@ class Model(cst.BatchableCSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.bind(node.name.value, UNKNOWN)
-        scope = self._push("class", node.name.value)
+        self._push("class", node.name.value)
         if self.prescan:
             return
         for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
@@ -287,7 +287,6 @@ class Model(cst.BatchableCSTVisitor):
             elif isinstance(stmt, cst.FunctionDef) and _returns_at_end(stmt):
                 # a method called from one defined before it: its return value is known
                 traverse.visit(stmt, [Model(stack=self.stack)])
-        del scope
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self._leave_definition(node, "module_class", self._module_class_output)
