@@ -82,9 +82,14 @@ class Rule(cst.BatchableCSTVisitor):
     fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe", or None (no automatic fix)
     options: ClassVar[tuple[str, ...]] = ()
     references: ClassVar[tuple[str, ...]] = ()
-    # Each set must share a word (identifier or pseudo-word, see engine.py)
-    # with a top-level statement for that statement to be worth parsing.
+    # Each set must share a word (identifier or pseudo-word, see prefilter.py) with one
+    # statement of a function, together with the statements that bind what it reads, for
+    # that statement to be worth parsing.
     triggers: ClassVar[tuple[frozenset[str], ...]] = ()
+    # "function" for a rule that judges a statement by others that bind nothing it reads
+    # (the order of calls in a training step, a later softmax of a filled tensor): the
+    # words may then meet anywhere in one function, which is parsed whole.
+    scope: ClassVar[str] = "statement"
     # Words of statements the rule needs as evidence once it is triggered anywhere in the
     # file (a `Trainer(gradient_clip_val=...)` that clips for every training step).
     context: ClassVar[frozenset[str]] = frozenset()

@@ -44,6 +44,7 @@ out = torch.softmax(scores.masked_fill(mask, torch.finfo(scores.dtype).min), dim
            "keepdim=True), 0)`.")
     fix_safety = None  # guidance only: no automatic rewrite yet
     references = ("torch.nn.functional.softmax documentation", "torch.finfo documentation")
+    scope = "function"
     triggers = (frozenset({"masked_fill", "masked_fill_", "where"}),
                 frozenset({"softmax", "log_softmax", "Softmax", "LogSoftmax"}))
 

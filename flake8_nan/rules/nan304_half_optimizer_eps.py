@@ -58,6 +58,7 @@ out = model.weight.detach()
     options = ("nan-min-eps (default 1e-7): the smallest eps accepted",)
     references = ("torch.optim.Adam documentation: eps (default 1e-8)",
                   "IEEE 754 binary16: smallest subnormal 2**-24 = 5.96e-8")
+    scope = "function"
     triggers = (frozenset(_OPTIMIZERS), frozenset({*_HALF_CASTS, "float16"}))
 
     def __init__(self, model, options) -> None:

@@ -46,6 +46,7 @@ ref = torch.tensor([3.0, 4.0]) - torch.tensor([0.6, 0.8])
     references = ("torch.amp examples: working with unscaled gradients (gradient clipping)",
                   "torch.amp.GradScaler.unscale_ documentation")
     # the backward pass and the clipping may be separate statements of a script
+    scope = "function"
     triggers = (frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "backward",
                            "unscale_"}),)
 

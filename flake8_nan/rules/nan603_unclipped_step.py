@@ -58,6 +58,7 @@ out = w.detach()
            "call `scaler.unscale_(optimizer)` first.")
     references = ("torch.nn.utils.clip_grad_norm_ documentation",
                   "PyTorch AMP examples: gradient clipping with unscale_")
+    scope = "function"
     triggers = (frozenset(_BACKWARDS), frozenset({"step"}))
     context = frozenset({"gradient_clip_val", "gradient_clip_algorithm"})
 

@@ -42,6 +42,7 @@ ref = w.grad.clone()
 """
     fix = "Return `.mean()`, or divide the sum by the batch size or the number of samples."
     references = ("torch.nn.modules.loss documentation: reduction='mean' is the default",)
+    scope = "function"
     triggers = (frozenset({"sum"}), frozenset({"return"}))  # loss names vary: `my_loss`
 
     def __init__(self, model, options):

@@ -1,0 +1,684 @@
+"""What libcst has to see of a module: the statements some rule can care about.
+
+libcst costs several times flake8's own time per line, so the engine gives
+it only the code where a rule may report, and what that code depends on.
+Words are read from the text (identifiers, plus the pseudo-words below) with
+regular expressions: many times faster than walking the `ast` in Python, and
+a word in a comment or a string merely keeps a statement that could have
+been dropped.
+
+- The units are top-level statements; a class is split into its members,
+  and a function (a method too) into its signature and the statements of
+  its body.
+- A statement of a function is a candidate when its words, together with
+  the words of the statements of the same function that bind the names it
+  reads (and of what `__init__` assigns to the `self.x` it reads), meet
+  every trigger set of some rule (`Rule.triggers`).  A rule whose evidence
+  lies in statements that bind nothing the reported one reads
+  (`Rule.scope = "function"`) is matched against the whole function.
+- A kept statement keeps what it depends on: in its function, the
+  statements that bind or test the local names it reads, the returns and
+  the last statement (what the model knows of a call of the function); in
+  its class, the statements of `__init__` that assign what it reads through
+  `self` and the methods it calls through `self`; at module level, imports,
+  constants and every statement that binds a name a kept statement reads.
+
+The kept lines are joined (libcst pays for every blank line) with a map of
+chunks back to the source.  Whatever is kept, the model must learn from it
+what it learns from the whole module: tests check that a pre-filtered parse
+reports exactly what a full parse reports, on the fixtures and on real code.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from typing import Callable, Optional, Sequence
+
+from .vocab import FLOAT16_MAX, METHODS, WORD_ALIASES
+
+# Pseudo-words a statement can carry besides its identifiers.
+DIVISION = "/"
+TINY = "<tiny>"  # a float literal below the eps threshold
+HF = "<hf>"  # a name imported from transformers
+BIG = "<big>"  # a number literal beyond the float16 range, or a power
+ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
+SUBSCRIPT = "[]"  # a subscript: x[i]
+SELF_COMPARE = "<x==x>"  # a value compared with itself: x != x
+ABS_MAX = "<abs-max>"  # `x.abs().max()`: abs and max in one statement
+SQRT_REDUCE = "<sqrt-reduce>"  # sqrt with a sum or a var: a norm or a std written out
+CONTEXT = "<context>"  # a context word of some rule (Rule.context)
+NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def physical_lines(source: str) -> list[str]:
+    """Lines as Python counts them (str.splitlines also splits at form feeds and more)."""
+    return _LINE.findall(source)
+
+
+_WORD = re.compile(r"[^\W\d]\w*")
+_BINDING = re.compile(r"(?<![\w.])[^\W\d]\w*\s*=(?!=)")
+_SELF_ATTR = re.compile(r"\bself\.([^\W\d]\w*)")
+_TENSOR_METHODS = frozenset(METHODS)
+# Regular expressions that begin with a lookbehind are tried at every character:
+# these begin with what they look for and check what precedes it afterwards.
+_NUMBER = re.compile(r"\.?\d[\d_]*(?:\.[\d_]*)?(?:[eE][-+]?\d+)?")
+_LITERAL_POWER = re.compile(r"[\d.]\s*\*\*\s*\(?\s*[-+]?\s*[\d.]")  # `10 ** -8`, `2 ** 30`
+_SUBSCRIPT = re.compile(r"[\w)\]][ \t]*\[")
+_COMPARE = re.compile(r"([\w.]+)[ \t]*[!=]=[ \t]*([\w.]+)")
+_NAN_STRING = re.compile(r"[\"']\s*[+-]?nan\s*[\"']", re.I)
+_ROOT = re.compile(r"\*\*\s*\(?\s*(?:-|\d*\.\d|[\d.]+\s*/)")
+_DIVISION = re.compile(r"(?<!/)/(?!/)")
+
+
+def _numbers(text: str) -> tuple[bool, bool]:
+    """(a float literal below the threshold is there, a literal beyond float16)"""
+    floats, ints = [], []
+    for m in _NUMBER.finditer(text):
+        start = m.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_."):
+            continue  # part of a name (`x1`) or of an attribute
+        token = m.group().replace("_", "")
+        if "." in token or "e" in token or "E" in token:
+            floats.append(token)
+        elif len(token) >= 5:
+            ints.append(token)
+    return floats, ints
+
+
+# A comment, or a string literal (with its prefix).
+_NOISE = re.compile(r"#[^\r\n]*|[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"
+                    r"\"(?:[^\"\\\r\n]|\\.)*\"|'(?:[^'\\\r\n]|\\.)*')")
+_NAME_STRING = re.compile(r"[\"'][^\W\d]\w*[\"']\Z")
+
+
+def _quiet(m: re.Match) -> str:
+    """Comments and prose say nothing of what code computes; a string that is a name
+    may (`activation="softmax"`, `register_buffer("mask", m)`), and an f-string holds code."""
+    s = m.group()
+    if s[0] == "#":
+        return ""
+    quote = s.lstrip("rRbBuUfF")
+    if "f" in s[:len(s) - len(quote)].lower() or _NAME_STRING.match(quote):
+        return s
+    return '""'
+
+
+def _subscripts(code: str) -> bool:
+    """Whether some subscript may index with a boolean mask: one index that is not a
+    slice, a literal or a tuple (`x[mask]`, `loss[labels != -100]`, not `x[:, 0]`)."""
+    for m in _SUBSCRIPT.finditer(code):
+        depth, start = 0, m.end()
+        for end in range(start, len(code)):
+            c = code[end]
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and c in ":,":
+                break
+        else:
+            return True
+        if code[end] != "]":
+            continue
+        index = code[start:end].strip()
+        if index and not _LITERAL_INDEX.fullmatch(index):
+            return True
+    return False
+
+
+_LITERAL_INDEX = re.compile(r"-?\s*\d+|\"[^\"]*\"|'[^']*'|None|\.\.\.")
+
+
+def statement_words(text: str, min_eps: float) -> set[str]:
+    """The identifiers in a statement's code, plus pseudo-words."""
+    raw = text
+    if "#" in text or "'" in text or '"' in text:
+        text = _NOISE.sub(_quiet, text)
+    # A name being bound (`std=0.02`, `norm = ...`) is no use of an operation.
+    code = _BINDING.sub("=", text) if "=" in text else text
+    if "self." in code:
+        # `self.norm(x)` is a layer, never a tensor method (the model agrees): such
+        # names only count when the member reads what `__init__` assigned to them
+        attrs = _SELF_ATTR.findall(code)
+        words = set(_WORD.findall(_SELF_ATTR.sub("self", code)))
+        words.update(a for a in attrs if a not in _TENSOR_METHODS)
+    else:
+        words = set(_WORD.findall(code))
+    if "abs" in words and ("max" in words or "amax" in words):
+        words.add(ABS_MAX)
+    if "sqrt" in words and ("sum" in words or "var" in words):
+        words.add(SQRT_REDUCE)
+    if not words.isdisjoint(WORD_ALIASES):  # `tf.reduce_sum` is a sum
+        words.update(WORD_ALIASES[w] for w in words.intersection(WORD_ALIASES))
+    if "/" in text and _DIVISION.search(text):
+        words.add(DIVISION)
+    if "**" in text:
+        if _LITERAL_POWER.search(text):
+            words.update((TINY, BIG))  # `10 ** -8` and `2 ** 30` are folded by the model
+        if _ROOT.search(text):
+            words.add(ROOT)
+    floats, ints = _numbers(text)
+    values = []
+    for f in floats:
+        try:
+            values.append(abs(float(f)))
+        except ValueError:  # `1.e`, a number the tokenizer splits differently
+            values.append(0.0)
+    if any(0 < v < min_eps for v in values):
+        words.add(TINY)
+    if any(v > FLOAT16_MAX for v in values) or any(int(i) > FLOAT16_MAX for i in ints):
+        words.add(BIG)
+    if "[" in text and _subscripts(text):
+        words.add(SUBSCRIPT)
+    if "=" in text and any(a == b for a, b in _COMPARE.findall(text)):
+        words.add(SELF_COMPARE)
+    if "nan" in raw.lower() and _NAN_STRING.search(raw):
+        words.add(NAN_TEXT)
+    return words
+
+
+# ----------------------------------------------------------------- the ast side
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_SCRIPT_STEPS = (ast.Assign, ast.AnnAssign, ast.Expr)
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp,
+             ast.GeneratorExp, ast.JoinedStr)
+# Statements the model learns nothing from but what they bind (their other effects on
+# a name, `if m.any():` tests and the like, are what compound statements hold).
+_PLAIN = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return, ast.Pass,
+          ast.Raise, ast.Delete, ast.Import, ast.ImportFrom, ast.Break, ast.Continue)
+# What the model reads of a function as a whole: its returns, and yield/await that
+# make them unknown.
+_EXITS = frozenset({"return", "yield", "await"})
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+
+
+def _names(target: ast.expr, out: list) -> list:
+    if isinstance(target, ast.Name):
+        out.append(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for el in target.elts:
+            _names(el, out)
+    elif isinstance(target, ast.Starred):
+        _names(target.value, out)
+    return out
+
+
+def _targets(stmt: ast.stmt) -> list[str]:
+    """Module-level names a statement binds by assignment."""
+    t = type(stmt)
+    if t is ast.Assign:
+        out: list[str] = []
+        for target in stmt.targets:
+            _names(target, out)
+        return out
+    if t is ast.AnnAssign or t is ast.AugAssign:
+        return _names(stmt.target, [])
+    if t in _DEFINITIONS:
+        return [stmt.name]
+    return []
+
+
+def _bound(stmt: ast.stmt) -> set[str]:
+    """Every name a statement binds, at any depth (nested scopes too: a superset)."""
+    out = set()
+    for n in ast.walk(stmt):
+        t = type(n)
+        if t is ast.Name:
+            if type(n.ctx) is not ast.Load:
+                out.add(n.id)
+        elif t in _DEFINITIONS:
+            out.add(n.name)
+        elif t is ast.alias:
+            out.add((n.asname or n.name).split(".")[0])
+        elif t is ast.Global or t is ast.Nonlocal:
+            out.update(n.names)
+        elif isinstance(getattr(n, "name", None), str):  # except ... as e, match patterns
+            out.add(n.name)
+        elif t is ast.MatchMapping and n.rest:
+            out.add(n.rest)
+    return out
+
+
+def _params(fn) -> set[str]:
+    a = fn.args
+    return {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p}
+
+
+def _may_import(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, (ast.Import, ast.ImportFrom, ast.If, ast.Try))
+
+
+def _always_kept(stmt: ast.stmt) -> bool:
+    """Statements the model needs whatever else is parsed: imports and constants."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        value = stmt.value
+        if isinstance(value, ast.UnaryOp):
+            value = value.operand
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "float":
+            value = value.args[0] if len(value.args) == 1 else value  # `float("-inf")`
+        return isinstance(value, (ast.Constant, ast.Name, ast.Attribute))  # constants, aliases
+    if isinstance(stmt, (ast.If, ast.Try)):
+        return any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(stmt))
+    return False
+
+
+def _hf_names(body) -> set[str]:
+    names = set()
+    for n in (n for stmt in body if _may_import(stmt) for n in ast.walk(stmt)):
+        if isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "transformers":
+            names.update(a.asname or a.name for a in n.names)
+        elif isinstance(n, ast.Import):
+            names.update(a.asname or a.name for a in n.names if a.name.startswith("transformers"))
+    return names
+
+
+def _inert(stmt: ast.stmt, names: list[str], bound: Counter) -> bool:
+    """A data literal bound once: the model learns nothing from it, and a big
+    one costs libcst dearly."""
+    return isinstance(getattr(stmt, "value", None), _DISPLAYS) and all(bound[n] == 1 for n in names)
+
+
+_RETURN = re.compile(r"\breturn\b([^\n]*)")
+# Operations whose result the model follows (positivity included): a function returning
+# one of them passes its origin to its callers.
+_ORIGIN_WORDS = frozenset({
+    "softmax", "log_softmax", "sigmoid", "expit", "exp", "clamp", "clamp_min", "clip", "maximum",
+    "sum", "count_nonzero", "log", "Softmax", "Sigmoid", "LogSoftmax", "Sequential"})
+
+
+def _returned_words(definition, lines) -> set[str]:
+    """The words of what a function returns (a class: what its `forward` returns):
+    what a call of it carries.  Read from the first line of each return."""
+    if isinstance(definition, ast.ClassDef):
+        forward = [m for m in definition.body if isinstance(m, _DEFS) and m.name == "forward"]
+        if not forward:
+            return set()
+        definition = forward[0]
+    text = "".join(lines[definition.lineno - 1:definition.end_lineno])
+    return set(_WORD.findall(" ".join(_RETURN.findall(text))))
+
+
+class _Function:
+    """A function split into its signature and the statements of its body."""
+
+    def __init__(self, fn, words_of: Callable, lines: list[str]):
+        self.fn = fn
+        body = fn.body
+        self.whole = (_first_line(fn), fn.end_lineno)
+        self.one_line = _first_line(body[0]) <= fn.lineno
+        if self.one_line:
+            self.header = self.whole
+            self.children: list = []
+            self.words = [words_of(*self.whole)]
+        else:
+            self.header = (self.whole[0], _first_line(body[0]) - 1)
+            self.children = list(body)
+            self.words = [words_of(*self.header)] + [
+                words_of(_first_line(c), c.end_lineno) for c in body]
+        self.lines = lines
+        self.all_words = set().union(*self.words)
+        self._bound: Optional[list[set[str]]] = None
+        self._reads: Optional[list[set[str]]] = None
+        self._texts: dict[int, str] = {}
+
+    def text(self, k: int) -> str:
+        if k in self._texts:
+            return self._texts[k]
+        first, last = self.span(k)
+        self._texts[k] = text = "".join(self.lines[first - 1:last])
+        return text
+
+    def span(self, k: int) -> tuple[int, int]:
+        """Lines of part k: 0 is the signature, k > 0 the (k-1)th statement."""
+        if k == 0:
+            return self.header
+        c = self.children[k - 1]
+        return _first_line(c), c.end_lineno
+
+    def self_reads(self) -> list[set[str]]:
+        """Per part, the attributes it reads through `self`."""
+        if self._reads is None:
+            self._reads = [set(_SELF_ATTR.findall(text)) if "self." in text else set()
+                           for text in map(self.text, range(len(self.words)))]
+        return self._reads
+
+    def bound(self) -> list[set[str]]:
+        """Per part, the local names it binds (the signature: the parameters)."""
+        if self._bound is None:
+            self._bound = [_params(self.fn)] + [_bound(c) for c in self.children]
+        return self._bound
+
+    def closures(self, evidence: list[set[str]]) -> list[set[str]]:
+        """Per part, its words and those of the parts that bind what it reads, transitively."""
+        bound = self.bound()
+        binders: dict[str, list[int]] = {}
+        for k, names in enumerate(bound):
+            for n in names:
+                binders.setdefault(n, []).append(k)
+        out = []
+        for k in range(len(self.words)):
+            seen = {k}
+            todo = [k]
+            words = set()
+            while todo:
+                j = todo.pop()
+                words |= self.words[j]
+                words |= evidence[j]
+                for n in self.words[j].intersection(binders):
+                    for b in binders[n]:
+                        if b not in seen:
+                            seen.add(b)
+                            todo.append(b)
+            out.append(words)
+        return out
+
+    def keep(self, seeds: set[int]) -> list[int]:
+        """The parts to parse when `seeds` must be: the signature, the exits and the last
+        statement, and every statement that binds, or tests, a local name a kept part reads."""
+        n = len(self.words)
+        if self.one_line:
+            return [0]
+        bound = self.bound()
+        local = set().union(*bound) - {"self", "cls"}
+        keep = set(seeds) | {0, n - 1}
+        keep.update(k for k in range(1, n) if not self.words[k].isdisjoint(_EXITS))
+        needed = set()
+        grew = True
+        while grew:
+            grew = False
+            for k in keep:
+                if k:  # the signature reads its parameters' defaults, not the locals
+                    needed |= self.words[k] & local
+            for k in range(1, n):
+                if k in keep:
+                    continue
+                words = self.words[k]
+                if not bound[k].isdisjoint(needed) or (
+                        not words.isdisjoint(needed) and (
+                            not isinstance(self.children[k - 1], _PLAIN) or " if " in self.text(k))):
+                    keep.add(k)
+                    grew = True
+        return sorted(keep)
+
+
+class _Rules:
+    """The trigger sets of the rules in use, by scope."""
+
+    def __init__(self, rules: Sequence[type]):
+        self.statement = [r.triggers for r in rules if r.triggers and r.scope == "statement"]
+        self.function = [r.triggers for r in rules if r.triggers and r.scope != "statement"]
+        self.any_word = frozenset().union(*(g for r in rules for g in r.triggers))
+        self.context = frozenset().union(*(r.context for r in rules))
+
+    @staticmethod
+    def _met(groups, words: set[str]) -> bool:
+        return any(all(not words.isdisjoint(g) for g in trig) for trig in groups)
+
+    def any_met(self, words: set[str]) -> bool:
+        return not words.isdisjoint(self.any_word) and (
+            self._met(self.statement, words) or self._met(self.function, words))
+
+    def function_met(self, words: set[str]) -> bool:
+        return bool(self.function) and self._met(self.function, words)
+
+    def statement_met(self, words: set[str]) -> bool:
+        return not words.isdisjoint(self.any_word) and self._met(self.statement, words)
+
+
+def select(source: str, tree: ast.Module, rules: Sequence[type],
+           min_eps: float) -> Optional[tuple[str, list[tuple[int, int]]]]:
+    """The parts of a module some rule can care about, joined, with a map of
+    chunks (first line in the joined text, first line in the source); None
+    when nothing is worth parsing."""
+    return _Selection(source, tree, rules, min_eps).run()
+
+
+class _Selection:
+    def __init__(self, source: str, tree: ast.Module, rules: Sequence[type], min_eps: float):
+        self.source = source
+        self.body = getattr(tree, "body", [])
+        self.rules = _Rules(rules)
+        self.min_eps = min_eps
+        self.hf = _hf_names(self.body)
+        self.lines = physical_lines(source)
+        self.tainted: set[str] = set()  # module-level names bound by a kept statement
+        self.named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # constants by pseudo-word
+        self.defined: dict[str, set[str]] = {}  # module-level functions and classes: returns
+
+    def words_of(self, first: int, last: int, bound_names=()) -> set[str]:
+        text = "".join(self.lines[first - 1:last])
+        words = statement_words(text, self.min_eps)
+        if self.rules.context and any(c in text for c in self.rules.context):
+            words.add(CONTEXT)  # often a keyword: `gradient_clip_val=`
+        for pseudo, names in self.named.items():
+            if pseudo in words:
+                names.update(bound_names)
+            elif names and not words.isdisjoint(names):
+                words.add(pseudo)
+        if self.hf and not words.isdisjoint(self.hf):
+            words.add(HF)
+        if self.defined and not words.isdisjoint(self.defined):
+            # a call of a function defined above carries what its body computes
+            words.update(*(self.defined[w] for w in words.intersection(self.defined)))
+        return words
+
+    def _hit(self, words: set[str]) -> bool:
+        return bool(self.tainted and not words.isdisjoint(self.tainted)) or \
+            self.rules.statement_met(words)
+
+    # ------------------------------------------------------------- functions
+    def function_parts(self, f: _Function, evidence: list[set[str]], seeds: set[int],
+                       whole_words: set[str]) -> Optional[list[int]]:
+        """The parts of a function to keep: those where a rule can report and what they
+        depend on; None when there is none.  `whole_words` is what the function reads
+        altogether (its evidence included), for the rules of function scope."""
+        if self.rules.function_met(whole_words) or CONTEXT in whole_words:
+            return list(range(len(f.words)))
+        if f.one_line:
+            return [0] if self._hit(whole_words) or seeds else None
+        hits = set(seeds)
+        if self._hit(whole_words):
+            closures = f.closures(evidence)
+            hits.update(k for k, words in enumerate(closures) if self._hit(words))
+        if not hits:
+            return None
+        return f.keep(hits)
+
+    # ---------------------------------------------------------------- classes
+    def class_parts(self, cls: ast.ClassDef, seeded: bool):
+        """(the line ranges of a class worth parsing, or None when no member can be
+        reported on; the words of those ranges, or of the whole class when None).
+        `seeded`: a call of the class is needed, so what its `forward` returns is."""
+        members = cls.body
+        header = (_first_line(cls), _first_line(members[0]) - 1)
+        header_words = self.words_of(*header)
+        funcs: dict[int, _Function] = {}
+        own: list[set[str]] = []
+        for k, m in enumerate(members):
+            if isinstance(m, _DEFS):
+                funcs[k] = f = _Function(m, self.words_of, self.lines)
+                own.append(f.all_words)
+            else:
+                own.append(self.words_of(_first_line(m), m.end_lineno))
+        everything = header_words.union(*own)
+        init = next((k for k, m in funcs.items() if m.fn.name == "__init__"), None)
+        # attribute -> words of what is assigned to it (a method: its words)
+        assigned: dict[str, set[str]] = {}
+        for k, m in enumerate(members):
+            if k in funcs:
+                assigned.setdefault(m.name, set()).update(own[k])
+            else:
+                for name in _targets(m):
+                    assigned.setdefault(name, set()).update(own[k])
+        if init is not None:
+            f = funcs[init]
+            for j, child in enumerate(f.children, 1):
+                for n in ast.walk(child):
+                    if type(n) is ast.Attribute and type(n.ctx) is ast.Store and \
+                            type(n.value) is ast.Name and n.value.id == "self":
+                        assigned.setdefault(n.attr, set()).update(f.words[j])
+        kept: dict[int, list[int]] = {}
+
+        def evidence_of(f: _Function) -> list[set[str]]:
+            return [set().union(*(assigned.get(a, ()) for a in reads)) for reads in f.self_reads()]
+
+        whole_class_rules = self.rules.function_met(everything) or CONTEXT in everything
+        for k, f in funcs.items():
+            if whole_class_rules:
+                kept[k] = list(range(len(f.words)))
+                continue
+            evidence = evidence_of(f)
+            seeds = {0} if seeded and f.fn.name == "forward" else set()
+            parts = self.function_parts(f, evidence, seeds, f.all_words.union(*evidence))
+            if parts is not None:
+                kept[k] = parts
+        if not kept:
+            return None, everything
+        # A kept method keeps the methods it calls through self (what they return may
+        # matter) and the statements of `__init__` that assign what it reads.
+        todo = list(kept)
+        attrs: set[str] = set()
+        while todo:
+            k = todo.pop()
+            f = funcs[k]
+            reads = f.self_reads()
+            for j in kept[k]:
+                attrs |= reads[j]
+                if k == init:
+                    attrs |= f.words[j]
+            for attr in list(attrs):
+                callee = next((c for c, g in funcs.items() if g.fn.name == attr), None)
+                if callee is not None and callee not in kept:
+                    kept[callee] = funcs[callee].keep({0})
+                    todo.append(callee)
+            if init is not None:
+                f = funcs[init]
+                before = kept.get(init, [])
+                wanted = {j for j in range(1, len(f.words))
+                          if not f.words[j].isdisjoint(attrs) or not
+                          set(_SELF_ATTR.findall(f.text(j))).isdisjoint(attrs)}
+                if wanted - set(before):
+                    kept[init] = f.keep(wanted | set(before))
+                    if init not in todo:
+                        todo.append(init)
+        parts = [header] + [(_first_line(m), m.end_lineno) for k, m in enumerate(members)
+                            if k not in funcs]
+        out_words = header_words.union(*(w for k, w in enumerate(own) if k not in funcs))
+        for k, chosen in kept.items():
+            f = funcs[k]
+            if len(chosen) == len(f.words):
+                parts.append(f.whole)
+            else:
+                parts.extend(f.span(j) for j in chosen)
+            out_words.update(*(f.words[j] for j in chosen))
+        return parts, out_words
+
+    # ----------------------------------------------------------------- module
+    def run(self) -> Optional[tuple[str, list[tuple[int, int]]]]:
+        body, lines, rules = self.body, self.lines, self.rules
+        targets = [_targets(stmt) for stmt in body]
+        bound = Counter(name for names in targets for name in names)
+        all_words: list[set[str]] = []
+        keep = [False] * len(body)
+        ranges: dict[int, list[tuple[int, int]]] = {}  # kept parts of definitions
+        any_trigger = False
+        seeded: set[int] = set()
+        for i, stmt in enumerate(body):
+            t = type(stmt)
+            hit = False
+            if t is ast.ClassDef and _first_line(stmt.body[0]) > stmt.lineno:
+                found, words = self.class_parts(stmt, False)
+                if found is not None:
+                    ranges[i] = found
+                    hit = True
+            elif t in _DEFS:
+                f = _Function(stmt, self.words_of, lines)
+                words = f.all_words
+                chosen = self.function_parts(f, [set()] * len(f.words), set(), words)
+                if chosen is not None:
+                    hit = True
+                    ranges[i] = [f.whole] if len(chosen) == len(f.words) else [f.span(k) for k in chosen]
+                    words = set().union(*(f.words[k] for k in chosen))
+            else:
+                words = self.words_of(_first_line(stmt), stmt.end_lineno, targets[i])
+                hit = self._hit(words) or rules.function_met(words)
+            if t in _DEFINITIONS:
+                self.defined[stmt.name] = _returned_words(stmt, lines)
+            all_words.append(words)
+            if hit:
+                any_trigger = True
+                if t not in _DEFINITIONS:  # a kept function's callers need not be kept
+                    self.tainted.update(targets[i])
+                keep[i] = True
+            elif _always_kept(stmt) or CONTEXT in words:
+                keep[i] = True
+            elif isinstance(stmt, _SCRIPT_STEPS) and not words.isdisjoint(rules.any_word):
+                # one step of a script (`model = Net().half()`, `criterion = nn.BCELoss()`): the
+                # statements that use what it binds are worth parsing, and it with them
+                self.tainted.update(targets[i])
+                keep[i] = True
+        if not any_trigger:
+            return None
+        # Scripts and notebooks bind at module level what a kept statement uses
+        # (`probs = F.softmax(x)` before `F.kl_div(probs, t)`): keep those bindings too.
+        needed = set().union(*(w for w, k in zip(all_words, keep) if k))
+        # A class kept for a member may be called too: then its `forward` is needed.
+        candidates = [i for i, stmt in enumerate(body)
+                      if (not keep[i] or i in ranges and type(stmt) is ast.ClassDef)
+                      and targets[i] and not _inert(stmt, targets[i], bound)
+                      and (type(stmt) not in _DEFINITIONS or self._returns_something(stmt))]
+        grew = True
+        while grew:
+            grew = False
+            for i in candidates:
+                if (not keep[i] or i in ranges and i not in seeded and type(body[i]) is ast.ClassDef) \
+                        and not needed.isdisjoint(targets[i]):
+                    keep[i] = grew = True
+                    stmt = body[i]
+                    if type(stmt) is ast.ClassDef:
+                        seeded.add(i)
+                        found, words = self.class_parts(stmt, True)
+                        if found is not None:
+                            ranges[i], all_words[i] = found, all_words[i] | words
+                        else:
+                            ranges.pop(i, None)  # kept whole
+                    elif type(stmt) in _DEFS:
+                        f = _Function(stmt, self.words_of, lines)
+                        chosen = f.keep({0})
+                        ranges[i] = [f.span(k) for k in chosen]
+                        all_words[i] = set().union(*(f.words[k] for k in chosen))
+                    needed |= all_words[i]
+        if all(keep) and not ranges:
+            return self.source, [(1, 1)]
+        kept = bytearray(len(lines) + 2)
+        for i, stmt in enumerate(body):
+            if keep[i]:
+                for start, end in ranges.get(i) or [(_first_line(stmt), stmt.end_lineno)]:
+                    kept[start:end + 1] = b"\x01" * (end + 1 - start)
+        if all(kept[1:len(lines) + 1]):
+            return self.source, [(1, 1)]
+        parts, chunks, at = [], [], 1
+        for i, line in enumerate(lines, 1):
+            if kept[i]:
+                if not kept[i - 1]:
+                    chunks.append((at, i))
+                parts.append(line if line.endswith(("\n", "\r")) else line + "\n")
+                at += 1
+        return "".join(parts), chunks
+
+    def _returns_something(self, definition) -> bool:
+        """A function or class whose return statements name an operation some rule
+        knows: what calling it gives may matter to a kept statement."""
+        words = _returned_words(definition, self.lines)
+        return not self.rules.any_word.isdisjoint(words) or not _ORIGIN_WORDS.isdisjoint(words)
