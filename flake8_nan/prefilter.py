@@ -31,6 +31,8 @@ reports exactly what a full parse reports, on the fixtures and on real code.
 from __future__ import annotations
 
 import ast
+import functools
+import math
 import re
 from collections import Counter
 from typing import Callable, Optional, Sequence
@@ -134,21 +136,33 @@ def _subscripts(code: str) -> bool:
 _LITERAL_INDEX = re.compile(r"-?\s*\d+|\"[^\"]*\"|'[^']*'|None|\.\.\.")
 
 
-def statement_words(text: str, min_eps: float) -> set[str]:
-    """The identifiers in a statement's code, plus pseudo-words."""
+@functools.lru_cache(maxsize=8)
+def _number_hint(min_eps: float) -> re.Pattern:
+    """What a statement must hold for a literal in it to be tiny or beyond float16: an
+    exponent, five digits in a row, or a fraction with enough leading zeros."""
+    zeros = max(math.floor(-math.log10(min_eps)) - 1, 0) if min_eps < 1 else 0
+    return re.compile(r"\d[eE]|\d{5}|\.0{%d}" % zeros)
+
+
+def statement_words(text: str, min_eps: float, triggers: Optional[frozenset] = None) -> set[str]:
+    """The identifiers in a statement's code, plus pseudo-words.  With `triggers`, a
+    name is taken out where it is bound only when it is one of them: the others are
+    words either way (which only keeps more)."""
     raw = text
     if "#" in text or "'" in text or '"' in text:
         text = _NOISE.sub(_quiet, text)
-    # A name being bound (`std=0.02`, `norm = ...`) is no use of an operation.
-    code = _BINDING.sub("=", text) if "=" in text else text
-    if "self." in code:
-        # `self.norm(x)` is a layer, never a tensor method (the model agrees): such
-        # names only count when the member reads what `__init__` assigned to them
-        attrs = _SELF_ATTR.findall(code)
-        words = set(_WORD.findall(_SELF_ATTR.sub("self", code)))
-        words.update(a for a in attrs if a not in _TENSOR_METHODS)
-    else:
-        words = set(_WORD.findall(code))
+    words = set(_WORD.findall(text))
+    if triggers is None or not words.isdisjoint(triggers):
+        # A name being bound (`std=0.02`, `norm = ...`) is no use of an operation.
+        code = _BINDING.sub("=", text) if "=" in text else text
+        if "self." in code and not words.isdisjoint(_TENSOR_METHODS):
+            # `self.norm(x)` is a layer, never a tensor method (the model agrees): such
+            # names only count when the member reads what `__init__` assigned to them
+            attrs = _SELF_ATTR.findall(code)
+            words = set(_WORD.findall(_SELF_ATTR.sub("self", code)))
+            words.update(a for a in attrs if a not in _TENSOR_METHODS)
+        elif code is not text:
+            words = set(_WORD.findall(code))
     if "abs" in words and ("max" in words or "amax" in words):
         words.add(ABS_MAX)
     if "sqrt" in words and ("sum" in words or "var" in words):
@@ -162,7 +176,7 @@ def statement_words(text: str, min_eps: float) -> set[str]:
             words.update((TINY, BIG))  # `10 ** -8` and `2 ** 30` are folded by the model
         if _ROOT.search(text):
             words.add(ROOT)
-    floats, ints = _numbers(text)
+    floats, ints = _numbers(text) if _number_hint(min_eps).search(text) else ((), ())
     values = []
     for f in floats:
         try:
@@ -175,7 +189,7 @@ def statement_words(text: str, min_eps: float) -> set[str]:
         words.add(BIG)
     if "[" in text and _subscripts(text):
         words.add(SUBSCRIPT)
-    if "=" in text and any(a == b for a, b in _COMPARE.findall(text)):
+    if ("==" in text or "!=" in text) and any(a == b for a, b in _COMPARE.findall(text)):
         words.add(SELF_COMPARE)
     if "nan" in raw.lower() and _NAN_STRING.search(raw):
         words.add(NAN_TEXT)
@@ -310,47 +324,55 @@ def _returned_words(definition, lines) -> set[str]:
 
 
 class _Function:
-    """A function split into its signature and the statements of its body."""
+    """A function split into its signature and the statements of its body (its parts:
+    0 is the signature, k > 0 the kth statement).  The words of each part are read
+    only when the words of the whole function may meet a trigger."""
 
     def __init__(self, fn, words_of: Callable, lines: list[str]):
         self.fn = fn
+        self.words_of = words_of
+        self.lines = lines
         body = fn.body
         self.whole = (_first_line(fn), fn.end_lineno)
         self.one_line = _first_line(body[0]) <= fn.lineno
-        if self.one_line:
-            self.header = self.whole
-            self.children: list = []
-            self.words = [words_of(*self.whole)]
-        else:
-            self.header = (self.whole[0], _first_line(body[0]) - 1)
-            self.children = list(body)
-            self.words = [words_of(*self.header)] + [
-                words_of(_first_line(c), c.end_lineno) for c in body]
-        self.lines = lines
-        self.all_words = set().union(*self.words)
+        self.children = [] if self.one_line else list(body)
+        self.header = self.whole if self.one_line else (self.whole[0], _first_line(body[0]) - 1)
+        self.parts = 1 + len(self.children)
+        self.all_words = words_of(*self.whole)
+        self._words: Optional[list[set[str]]] = None
         self._bound: Optional[list[set[str]]] = None
         self._reads: Optional[list[set[str]]] = None
         self._texts: dict[int, str] = {}
 
-    def text(self, k: int) -> str:
-        if k in self._texts:
-            return self._texts[k]
-        first, last = self.span(k)
-        self._texts[k] = text = "".join(self.lines[first - 1:last])
-        return text
-
     def span(self, k: int) -> tuple[int, int]:
-        """Lines of part k: 0 is the signature, k > 0 the (k-1)th statement."""
         if k == 0:
             return self.header
         c = self.children[k - 1]
         return _first_line(c), c.end_lineno
 
+    def text(self, k: int) -> str:
+        if k not in self._texts:
+            first, last = self.span(k) if k >= 0 else self.whole
+            self._texts[k] = "".join(self.lines[first - 1:last])
+        return self._texts[k]
+
+    @property
+    def words(self) -> list[set[str]]:
+        if self._words is None:
+            self._words = [self.all_words] if self.one_line else [
+                self.words_of(*self.span(k)) for k in range(self.parts)]
+        return self._words
+
+    def reads(self) -> set[str]:
+        """The attributes the whole function reads through `self`."""
+        text = self.text(-1)
+        return set(_SELF_ATTR.findall(text)) if "self." in text else set()
+
     def self_reads(self) -> list[set[str]]:
         """Per part, the attributes it reads through `self`."""
         if self._reads is None:
             self._reads = [set(_SELF_ATTR.findall(text)) if "self." in text else set()
-                           for text in map(self.text, range(len(self.words)))]
+                           for text in map(self.text, range(self.parts))]
         return self._reads
 
     def bound(self) -> list[set[str]]:
@@ -359,57 +381,61 @@ class _Function:
             self._bound = [_params(self.fn)] + [_bound(c) for c in self.children]
         return self._bound
 
-    def closures(self, evidence: list[set[str]]) -> list[set[str]]:
+    def closures(self, evidence: Callable[[int], set[str]]) -> list[set[str]]:
         """Per part, its words and those of the parts that bind what it reads, transitively."""
-        bound = self.bound()
+        words = self.words
         binders: dict[str, list[int]] = {}
-        for k, names in enumerate(bound):
+        for k, names in enumerate(self.bound()):
             for n in names:
                 binders.setdefault(n, []).append(k)
         out = []
-        for k in range(len(self.words)):
+        for k in range(self.parts):
             seen = {k}
             todo = [k]
-            words = set()
+            found = set()
             while todo:
                 j = todo.pop()
-                words |= self.words[j]
-                words |= evidence[j]
-                for n in self.words[j].intersection(binders):
+                found |= words[j]
+                found |= evidence(j)
+                for n in words[j].intersection(binders):
                     for b in binders[n]:
                         if b not in seen:
                             seen.add(b)
                             todo.append(b)
-            out.append(words)
+            out.append(found)
         return out
 
     def keep(self, seeds: set[int]) -> list[int]:
         """The parts to parse when `seeds` must be: the signature, the exits and the last
         statement, and every statement that binds, or tests, a local name a kept part reads."""
-        n = len(self.words)
         if self.one_line:
             return [0]
+        n = self.parts
+        words = self.words
         bound = self.bound()
         local = set().union(*bound) - {"self", "cls"}
         keep = set(seeds) | {0, n - 1}
-        keep.update(k for k in range(1, n) if not self.words[k].isdisjoint(_EXITS))
-        needed = set()
+        keep.update(k for k in range(1, n) if not words[k].isdisjoint(_EXITS))
+        needed: set[str] = set()
         grew = True
         while grew:
             grew = False
             for k in keep:
                 if k:  # the signature reads its parameters' defaults, not the locals
-                    needed |= self.words[k] & local
+                    needed |= words[k] & local
             for k in range(1, n):
                 if k in keep:
                     continue
-                words = self.words[k]
                 if not bound[k].isdisjoint(needed) or (
-                        not words.isdisjoint(needed) and (
+                        not words[k].isdisjoint(needed) and (
                             not isinstance(self.children[k - 1], _PLAIN) or " if " in self.text(k))):
                     keep.add(k)
                     grew = True
         return sorted(keep)
+
+
+def _nothing(part: int) -> set[str]:
+    return set()
 
 
 class _Rules:
@@ -458,7 +484,7 @@ class _Selection:
 
     def words_of(self, first: int, last: int, bound_names=()) -> set[str]:
         text = "".join(self.lines[first - 1:last])
-        words = statement_words(text, self.min_eps)
+        words = statement_words(text, self.min_eps, self.rules.any_word)
         if self.rules.context and any(c in text for c in self.rules.context):
             words.add(CONTEXT)  # often a keyword: `gradient_clip_val=`
         for pseudo, names in self.named.items():
@@ -478,19 +504,18 @@ class _Selection:
             self.rules.statement_met(words)
 
     # ------------------------------------------------------------- functions
-    def function_parts(self, f: _Function, evidence: list[set[str]], seeds: set[int],
+    def function_parts(self, f: _Function, evidence: Callable[[int], set[str]], seeds: set[int],
                        whole_words: set[str]) -> Optional[list[int]]:
         """The parts of a function to keep: those where a rule can report and what they
         depend on; None when there is none.  `whole_words` is what the function reads
         altogether (its evidence included), for the rules of function scope."""
         if self.rules.function_met(whole_words) or CONTEXT in whole_words:
-            return list(range(len(f.words)))
-        if f.one_line:
-            return [0] if self._hit(whole_words) or seeds else None
+            return list(range(f.parts))
         hits = set(seeds)
         if self._hit(whole_words):
-            closures = f.closures(evidence)
-            hits.update(k for k, words in enumerate(closures) if self._hit(words))
+            if f.one_line:
+                return [0]
+            hits.update(k for k, words in enumerate(f.closures(evidence)) if self._hit(words))
         if not hits:
             return None
         return f.keep(hits)
@@ -512,7 +537,11 @@ class _Selection:
             else:
                 own.append(self.words_of(_first_line(m), m.end_lineno))
         everything = header_words.union(*own)
-        init = next((k for k, m in funcs.items() if m.fn.name == "__init__"), None)
+        forward = next((k for k, f in funcs.items() if f.fn.name == "forward"), None)
+        if not (self._hit(everything) or self.rules.function_met(everything)
+                or seeded and forward is not None):
+            return None, everything
+        init = next((k for k, f in funcs.items() if f.fn.name == "__init__"), None)
         # attribute -> words of what is assigned to it (a method: its words)
         assigned: dict[str, set[str]] = {}
         for k, m in enumerate(members):
@@ -523,53 +552,62 @@ class _Selection:
                     assigned.setdefault(name, set()).update(own[k])
         if init is not None:
             f = funcs[init]
-            for j, child in enumerate(f.children, 1):
-                for n in ast.walk(child):
-                    if type(n) is ast.Attribute and type(n.ctx) is ast.Store and \
-                            type(n.value) is ast.Name and n.value.id == "self":
-                        assigned.setdefault(n.attr, set()).update(f.words[j])
+            for j in range(1, f.parts):
+                # what a statement of `__init__` names through self (or registers by
+                # name) may be what it assigns: a superset
+                names = set(_SELF_ATTR.findall(f.text(j)))
+                if "register_" in f.text(j):
+                    names |= f.words[j]
+                for name in names:
+                    assigned.setdefault(name, set()).update(f.words[j])
+
+        def evidence_of(f: _Function) -> Callable[[int], set[str]]:
+            return lambda j: set().union(*(assigned.get(a, ()) for a in f.self_reads()[j]))
+
         kept: dict[int, list[int]] = {}
-
-        def evidence_of(f: _Function) -> list[set[str]]:
-            return [set().union(*(assigned.get(a, ()) for a in reads)) for reads in f.self_reads()]
-
         whole_class_rules = self.rules.function_met(everything) or CONTEXT in everything
         for k, f in funcs.items():
             if whole_class_rules:
-                kept[k] = list(range(len(f.words)))
+                kept[k] = list(range(f.parts))
                 continue
-            evidence = evidence_of(f)
-            seeds = {0} if seeded and f.fn.name == "forward" else set()
-            parts = self.function_parts(f, evidence, seeds, f.all_words.union(*evidence))
+            seeds = {0} if seeded and k == forward else set()
+            whole = f.all_words.union(*(assigned.get(a, ()) for a in f.reads()))
+            parts = self.function_parts(f, evidence_of(f), seeds, whole)
             if parts is not None:
                 kept[k] = parts
         if not kept:
             return None, everything
         # A kept method keeps the methods it calls through self (what they return may
         # matter) and the statements of `__init__` that assign what it reads.
+        by_name = {f.fn.name: k for k, f in funcs.items()}
         todo = list(kept)
         attrs: set[str] = set()
         while todo:
             k = todo.pop()
             f = funcs[k]
-            reads = f.self_reads()
-            for j in kept[k]:
-                attrs |= reads[j]
+            if len(kept[k]) == f.parts:
+                attrs |= f.reads()
                 if k == init:
-                    attrs |= f.words[j]
-            for attr in list(attrs):
-                callee = next((c for c, g in funcs.items() if g.fn.name == attr), None)
-                if callee is not None and callee not in kept:
+                    attrs |= f.all_words
+            else:
+                reads = f.self_reads()
+                for j in kept[k]:
+                    attrs |= reads[j]
+                    if k == init:
+                        attrs |= f.words[j]
+            for attr in attrs.intersection(by_name):
+                callee = by_name[attr]
+                if callee not in kept:
                     kept[callee] = funcs[callee].keep({0})
                     todo.append(callee)
-            if init is not None:
+            if init is not None and len(kept.get(init, ())) != funcs[init].parts:
                 f = funcs[init]
-                before = kept.get(init, [])
-                wanted = {j for j in range(1, len(f.words))
-                          if not f.words[j].isdisjoint(attrs) or not
-                          set(_SELF_ATTR.findall(f.text(j))).isdisjoint(attrs)}
-                if wanted - set(before):
-                    kept[init] = f.keep(wanted | set(before))
+                before = set(kept.get(init, ()))
+                wanted = {j for j in range(1, f.parts) if j not in before and (
+                    not f.words[j].isdisjoint(attrs)
+                    or not set(_SELF_ATTR.findall(f.text(j))).isdisjoint(attrs))}
+                if wanted:
+                    kept[init] = f.keep(wanted | before)
                     if init not in todo:
                         todo.append(init)
         parts = [header] + [(_first_line(m), m.end_lineno) for k, m in enumerate(members)
@@ -577,11 +615,12 @@ class _Selection:
         out_words = header_words.union(*(w for k, w in enumerate(own) if k not in funcs))
         for k, chosen in kept.items():
             f = funcs[k]
-            if len(chosen) == len(f.words):
+            if len(chosen) == f.parts:
                 parts.append(f.whole)
+                out_words |= f.all_words
             else:
                 parts.extend(f.span(j) for j in chosen)
-            out_words.update(*(f.words[j] for j in chosen))
+                out_words.update(*(f.words[j] for j in chosen))
         return parts, out_words
 
     # ----------------------------------------------------------------- module
@@ -605,11 +644,12 @@ class _Selection:
             elif t in _DEFS:
                 f = _Function(stmt, self.words_of, lines)
                 words = f.all_words
-                chosen = self.function_parts(f, [set()] * len(f.words), set(), words)
+                chosen = self.function_parts(f, _nothing, set(), words)
                 if chosen is not None:
                     hit = True
-                    ranges[i] = [f.whole] if len(chosen) == len(f.words) else [f.span(k) for k in chosen]
-                    words = set().union(*(f.words[k] for k in chosen))
+                    if len(chosen) < f.parts:
+                        ranges[i] = [f.span(k) for k in chosen]
+                        words = set().union(*(f.words[k] for k in chosen))
             else:
                 words = self.words_of(_first_line(stmt), stmt.end_lineno, targets[i])
                 hit = self._hit(words) or rules.function_met(words)
@@ -656,8 +696,9 @@ class _Selection:
                     elif type(stmt) in _DEFS:
                         f = _Function(stmt, self.words_of, lines)
                         chosen = f.keep({0})
-                        ranges[i] = [f.span(k) for k in chosen]
-                        all_words[i] = set().union(*(f.words[k] for k in chosen))
+                        if len(chosen) < f.parts:
+                            ranges[i] = [f.span(k) for k in chosen]
+                            all_words[i] = set().union(*(f.words[k] for k in chosen))
                     needed |= all_words[i]
         if all(keep) and not ranges:
             return self.source, [(1, 1)]
