@@ -66,14 +66,14 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # flake8 reports E999; the plugin stays silent
     if full:
-        text, chunks = source, [(1, 1)]
+        text, chunks, starts = source, [(1, 1)], []
     else:
         selected = select(source, tree, rules, options.min_eps)
         if selected is None:
             return []
-        text, chunks = selected
+        text, chunks, starts = selected
     try:
-        module = cst.parse_module(text)
+        module = parse(text, starts)
     except (Exception, RecursionError):  # libcst rejects some code that ast accepts
         return []
     reports = run_rules(module, rules, options)
@@ -85,6 +85,29 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
         first, original = chunks[max(bisect.bisect_right(starts, r.line) - 1, 0)]
         out.append(r._replace(line=r.line - first + original))
     return out
+
+
+PIECE_LINES = 200
+
+
+def parse(text: str, starts: Sequence[int]) -> cst.Module:
+    """libcst's parser holds some 14 KB per line until it returns: a text whose
+    top-level statements begin at `starts` (nothing but code between them) is
+    parsed in pieces of about PIECE_LINES lines, put together as one module."""
+    lines = physical_lines(text)
+    cuts = [1]
+    for s in starts:
+        if s - cuts[-1] >= PIECE_LINES:
+            cuts.append(s)
+    if len(cuts) == 1:
+        return cst.parse_module(text)
+    cuts.append(len(lines) + 1)
+    pieces = [cst.parse_module("".join(lines[a - 1:b - 1])) for a, b in zip(cuts, cuts[1:])]
+    first = pieces[0]
+    if any(p.header or p.footer or p.default_newline != first.default_newline
+           or p.default_indent != first.default_indent for p in pieces):
+        return cst.parse_module(text)  # a piece that would not print as it was parsed
+    return first.with_changes(body=[stmt for p in pieces for stmt in p.body])
 
 
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options) -> list[Report]:

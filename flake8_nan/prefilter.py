@@ -35,7 +35,7 @@ import functools
 import math
 import re
 from collections import Counter
-from typing import Callable, Optional, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
 from .vocab import FLOAT16_MAX, METHODS, WORD_ALIASES
 
@@ -68,11 +68,8 @@ _TENSOR_METHODS = frozenset(METHODS)
 # these begin with what they look for and check what precedes it afterwards.
 _NUMBER = re.compile(r"\.?\d[\d_]*(?:\.[\d_]*)?(?:[eE][-+]?\d+)?")
 _LITERAL_POWER = re.compile(r"[\d.]\s*\*\*\s*\(?\s*[-+]?\s*[\d.]")  # `10 ** -8`, `2 ** 30`
-_SUBSCRIPT = re.compile(r"[\w)\]][ \t]*\[")
-_COMPARE = re.compile(r"([\w.]+)[ \t]*[!=]=[ \t]*([\w.]+)")
 _NAN_STRING = re.compile(r"[\"']\s*[+-]?nan\s*[\"']", re.I)
 _ROOT = re.compile(r"\*\*\s*\(?\s*(?:-|\d*\.\d|[\d.]+\s*/)")
-_DIVISION = re.compile(r"(?<!/)/(?!/)")
 
 
 def _numbers(text: str) -> tuple[bool, bool]:
@@ -111,28 +108,46 @@ def _quiet(m: re.Match) -> str:
 def _subscripts(code: str) -> bool:
     """Whether some subscript may index with a boolean mask: one index that is not a
     slice, a literal or a tuple (`x[mask]`, `loss[labels != -100]`, not `x[:, 0]`)."""
-    for m in _SUBSCRIPT.finditer(code):
-        depth, start = 0, m.end()
-        for end in range(start, len(code)):
-            c = code[end]
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                if depth == 0:
+    at = code.find("[")
+    while at >= 0:
+        before = code[:at].rstrip(" \t")
+        if before and (before[-1].isalnum() or before[-1] in "_)]"):
+            depth, start, end = 0, at + 1, None
+            for end in range(start, len(code)):
+                c = code[end]
+                if c in "([{":
+                    depth += 1
+                elif c in ")]}":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                elif depth == 0 and c in ":,":
                     break
-                depth -= 1
-            elif depth == 0 and c in ":,":
-                break
-        else:
-            return True
-        if code[end] != "]":
-            continue
-        index = code[start:end].strip()
-        if index and not _LITERAL_INDEX.fullmatch(index):
-            return True
+            else:
+                return True
+            if end is not None and code[end] == "]":
+                index = code[start:end].strip()
+                if index and not _LITERAL_INDEX.fullmatch(index):
+                    return True
+        at = code.find("[", at + 1)
     return False
 
 
+def _self_compare(code: str) -> bool:
+    """Whether a name or attribute is compared with itself (`x != x`)."""
+    for op in ("==", "!="):
+        at = code.find(op)
+        while at >= 0:
+            left = _LEFT_OPERAND.search(code, max(at - 200, 0), at)
+            right = _RIGHT_OPERAND.match(code, at + 2)
+            if left and right and left.group(1) == right.group(1):
+                return True
+            at = code.find(op, at + 2)
+    return False
+
+
+_LEFT_OPERAND = re.compile(r"(?<![\w.])([\w.]+)[ \t]*\Z")
+_RIGHT_OPERAND = re.compile(r"[ \t]*([\w.]+)(?![\w.])")
 _LITERAL_INDEX = re.compile(r"-?\s*\d+|\"[^\"]*\"|'[^']*'|None|\.\.\.")
 
 
@@ -169,7 +184,7 @@ def statement_words(text: str, min_eps: float, triggers: Optional[frozenset] = N
         words.add(SQRT_REDUCE)
     if not words.isdisjoint(WORD_ALIASES):  # `tf.reduce_sum` is a sum
         words.update(WORD_ALIASES[w] for w in words.intersection(WORD_ALIASES))
-    if "/" in text and _DIVISION.search(text):
+    if "/" in text and "/" in text.replace("//", ""):
         words.add(DIVISION)
     if "**" in text:
         if _LITERAL_POWER.search(text):
@@ -189,7 +204,7 @@ def statement_words(text: str, min_eps: float, triggers: Optional[frozenset] = N
         words.add(BIG)
     if "[" in text and _subscripts(text):
         words.add(SUBSCRIPT)
-    if ("==" in text or "!=" in text) and any(a == b for a, b in _COMPARE.findall(text)):
+    if ("==" in text or "!=" in text) and _self_compare(text):
         words.add(SELF_COMPARE)
     if "nan" in raw.lower() and _NAN_STRING.search(raw):
         words.add(NAN_TEXT)
@@ -446,6 +461,8 @@ class _Rules:
         self.function = [r.triggers for r in rules if r.triggers and r.scope != "statement"]
         self.any_word = frozenset().union(*(g for r in rules for g in r.triggers))
         self.context = frozenset().union(*(r.context for r in rules))
+        # the operations among them (a big literal in a config dict makes no script step)
+        self.any_name = frozenset(w for w in self.any_word if w.isidentifier())
 
     @staticmethod
     def _met(groups, words: set[str]) -> bool:
@@ -462,11 +479,18 @@ class _Rules:
         return not words.isdisjoint(self.any_word) and self._met(self.statement, words)
 
 
+class Selection(NamedTuple):
+    text: str  # the kept lines, joined
+    chunks: list[tuple[int, int]]  # (first line in text, the same line in the source)
+    # the lines of text where a top-level statement begins, with nothing but code
+    # between them (empty when the text is the whole source)
+    starts: list[int]
+
+
 def select(source: str, tree: ast.Module, rules: Sequence[type],
-           min_eps: float) -> Optional[tuple[str, list[tuple[int, int]]]]:
-    """The parts of a module some rule can care about, joined, with a map of
-    chunks (first line in the joined text, first line in the source); None
-    when nothing is worth parsing."""
+           min_eps: float) -> Optional[Selection]:
+    """The parts of a module some rule can care about; None when nothing is worth
+    parsing."""
     return _Selection(source, tree, rules, min_eps).run()
 
 
@@ -624,7 +648,7 @@ class _Selection:
         return parts, out_words
 
     # ----------------------------------------------------------------- module
-    def run(self) -> Optional[tuple[str, list[tuple[int, int]]]]:
+    def run(self) -> Optional[Selection]:
         body, lines, rules = self.body, self.lines, self.rules
         targets = [_targets(stmt) for stmt in body]
         bound = Counter(name for names in targets for name in names)
@@ -663,7 +687,7 @@ class _Selection:
                 keep[i] = True
             elif _always_kept(stmt) or CONTEXT in words:
                 keep[i] = True
-            elif isinstance(stmt, _SCRIPT_STEPS) and not words.isdisjoint(rules.any_word):
+            elif isinstance(stmt, _SCRIPT_STEPS) and not words.isdisjoint(rules.any_name):
                 # one step of a script (`model = Net().half()`, `criterion = nn.BCELoss()`): the
                 # statements that use what it binds are worth parsing, and it with them
                 self.tainted.update(targets[i])
@@ -701,22 +725,25 @@ class _Selection:
                             all_words[i] = set().union(*(f.words[k] for k in chosen))
                     needed |= all_words[i]
         if all(keep) and not ranges:
-            return self.source, [(1, 1)]
+            return Selection(self.source, [(1, 1)], [])
         kept = bytearray(len(lines) + 2)
         for i, stmt in enumerate(body):
             if keep[i]:
                 for start, end in ranges.get(i) or [(_first_line(stmt), stmt.end_lineno)]:
                     kept[start:end + 1] = b"\x01" * (end + 1 - start)
         if all(kept[1:len(lines) + 1]):
-            return self.source, [(1, 1)]
-        parts, chunks, at = [], [], 1
+            return Selection(self.source, [(1, 1)], [])
+        firsts = {_first_line(stmt) for i, stmt in enumerate(body) if keep[i]}
+        parts, chunks, starts, at = [], [], [], 1
         for i, line in enumerate(lines, 1):
             if kept[i]:
                 if not kept[i - 1]:
                     chunks.append((at, i))
+                if i in firsts:
+                    starts.append(at)
                 parts.append(line if line.endswith(("\n", "\r")) else line + "\n")
                 at += 1
-        return "".join(parts), chunks
+        return Selection("".join(parts), chunks, starts)
 
     def _returns_something(self, definition) -> bool:
         """A function or class whose return statements name an operation some rule
