@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import bisect
 import gc
+import re
 from dataclasses import dataclass
 from typing import NamedTuple, Optional, Sequence
 
@@ -65,6 +66,8 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # flake8 reports E999; the plugin stays silent
+    if "\\\n" in source or "\\\r" in source:
+        source = _without_lone_backslashes(source, tree)
     if full:
         text, chunks, starts = source, [(1, 1)], []
     else:
@@ -85,6 +88,30 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
         first, original = chunks[max(bisect.bisect_right(starts, r.line) - 1, 0)]
         out.append(r._replace(line=r.line - first + original))
     return out
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LONE_BACKSLASH = re.compile(r"(?:^|(?<=\r))[ \t]*\\(?=\r?\n|\r)", re.M)
+
+
+def _without_lone_backslashes(source: str, tree: ast.AST) -> str:
+    """A line that holds only a backslash joins nothing to nothing, and libcst counts the
+    lines after it one short: it is read as a blank line (outside strings, and unless the
+    line before it continues onto it)."""
+    found = [m for m in _LONE_BACKSLASH.finditer(source)
+             if not source[:m.start()].rstrip("\r\n").endswith("\\")]
+    if not found:
+        return source
+    strings = [(n.lineno, n.end_lineno) for n in ast.walk(tree)
+               if isinstance(n, (ast.Constant, ast.JoinedStr)) and n.end_lineno != n.lineno]
+    out, at = [], 0
+    for m in found:
+        line = len(_LINE_BREAK.findall(source, 0, m.start())) + 1
+        if not any(first < line <= last for first, last in strings):
+            out.append(source[at:m.end() - 1])
+            out.append(" ")
+            at = m.end()
+    return "".join(out) + source[at:]
 
 
 PIECE_LINES = 200

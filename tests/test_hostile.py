@@ -117,3 +117,17 @@ def test_fix_does_not_write_through_a_symlink(tmp_path):
     (project / "link.py").symlink_to(target)
     out = cli("check", "--isolated", "--fix", "link.py", cwd=project)
     assert target.read_text() == SAFE_FIX and "symbolic link" in out.stderr
+
+
+@pytest.mark.parametrize("source, line", [
+    ("import torch\n\\\ny = torch.log(torch.sigmoid(p))\n", 3),
+    ("import torch\ndef f(p):\n    y = 1\n    \\\n    return torch.log(torch.sigmoid(p))\n", 5),
+    ("import torch\nx = 1 + \\\n\\\n  2\ny = torch.log(torch.sigmoid(p))\n", 5),
+    ("import torch\ns = '''a\n\\\nb'''\ny = torch.log(torch.sigmoid(p))\n", 5),
+    ("import torch\r\\\ry = torch.log(torch.sigmoid(p))\r", 3),
+])
+def test_a_line_of_a_lone_backslash_keeps_the_lines_after_it(source, line):
+    # libcst counts the lines after such a line one short unless the engine reads it as blank
+    fast, full = check_source(source), check_source(source, full=True)
+    assert [r.line for r in fast] == [r.line for r in full] == [line]
+    assert [r.code for r in fast] == ["NAN103"]
