@@ -56,7 +56,8 @@ ref = torch.logsumexp(logits, dim=-1) - logits[0, 1]
         if origin.kind == "softmax":
             fix = "pass F.log_softmax(logits, dim)" if loss in _NLL else \
                 "pass the logits: it applies log_softmax itself"
-            self.report(inp, f"{loss} is given a softmax output; {fix}", self._fix(loss, inp))
+            self.report(inp, f"{self.loss_name(node, loss)} is given a softmax output; {fix}",
+                        self._fix(loss, inp))
         elif origin.kind == "log" and origin.inner == "softmax" and loss in _NLL:
             self.report(inp, f"{loss} is given the log of a softmax, -inf where the softmax "
                              "underflows; pass F.log_softmax(logits, dim)",
