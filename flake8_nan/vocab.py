@@ -255,6 +255,7 @@ SUGGESTIONS = {
         "normalize": "F.normalize(x, dim=...)",
         "safe_norm": "torch.linalg.vector_norm",
         "where": "torch.where",
+        "where_overflow": "torch.where stores it as an infinity in float16",
         "masked_mean": "({x} * {m}).sum() / {m}.sum().clamp_min(1)",
         "count": "{m}.sum()",
         "isnan": "torch.isnan({x}) (tensors)",
@@ -278,6 +279,7 @@ SUGGESTIONS = {
         "normalize": None,
         "safe_norm": None,
         "where": "np.where",
+        "where_overflow": "np.where stores it as an infinity in float16 (NumPy 2)",
         "masked_mean": "({x} * {m}).sum() / max({m}.sum(), 1)",
         "count": "{m}.sum()",
         "isnan": "np.isnan({x}) (arrays)",
@@ -297,12 +299,13 @@ SUGGESTIONS = {
         "normalize": None,
         "safe_norm": None,  # jnp.linalg.norm is the same root of a sum of squares
         "where": "jnp.where",
+        "where_overflow": "jnp.where stores it as an infinity in float16",
         "masked_mean": "({x} * {m}).sum() / jnp.maximum({m}.sum(), 1)",
         "count": "{m}.sum()",
         "isnan": "jnp.isnan({x}) (arrays)",
         "with_logits": "optax.sigmoid_binary_cross_entropy({x}, labels)",
-        "kl_log_target": "use optax.kl_divergence_with_log_targets",
-        "kl_probability_target": "use optax.kl_divergence or pass jax.nn.log_softmax",
+        "kl_log_target": "use optax.losses.kl_divergence_with_log_targets",
+        "kl_probability_target": "use optax.losses.kl_divergence or pass jax.nn.log_softmax",
     },
     "tf": {
         "log": "tf.math.{op}({x})",
@@ -320,6 +323,7 @@ SUGGESTIONS = {
         "normalize": "tf.math.l2_normalize(x, axis=...)",
         "safe_norm": None,  # tf.norm is the same root of a sum of squares
         "where": "tf.where",
+        "where_overflow": "tf.where stores it as an infinity in float16",
         "masked_mean": "tf.reduce_sum({x} * w) / tf.maximum(tf.reduce_sum(w), 1) with "
                        "w = tf.cast({m}, {x}.dtype)",
         "count": "tf.math.count_nonzero({m})",

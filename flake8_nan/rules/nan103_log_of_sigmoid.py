@@ -54,7 +54,7 @@ out = F.logsigmoid(-x) + F.logsigmoid(x)
         elif origin.kind == "one_minus" and origin.inner == "sigmoid":
             right = self.model.origin(origin.node.right)
             x = self._logit_node(right.node if right is not None else None)
-            minus_x = "-x" if x is None else self.negated(x)
+            minus_x = "-logits" if x is None else self.negated(x)
             inline = origin.node is op.subject and right is not None and \
                 right.node is origin.node.right
             if isinstance(x, cst.UnaryOperation) and isinstance(x.operator, cst.Minus):
@@ -86,4 +86,4 @@ out = F.logsigmoid(-x) + F.logsigmoid(x)
 
     def _logit(self, sigmoid) -> str:
         x = self._logit_node(sigmoid)
-        return "x" if x is None else self.short(x)
+        return "logits" if x is None else self.short(x)

@@ -66,8 +66,7 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
                 # two numbers give a float32 result; a float32 tensor keeps the number
                 if value is not None and other is not None and self.model.const(other) is None \
                         and not self._wide(other):
-                    self._check(node, value, f"{self.suggest('where', node)} stores it as an "
-                                             "infinity in float16", tensor=other)
+                    self._check(node, value, self.suggest("where_overflow", node), tensor=other)
         elif op.name in _WRITES and not self._wide(op.subject):
             self._check(node, op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor",
                         op.name in _WHOLE_NEEDS_FLOAT, tensor=op.subject)

@@ -37,7 +37,11 @@ class BCEOnSigmoid(Rule):
         "and target 1: the gradient through sigmoid + binary_cross_entropy is 0, through "
         "`binary_cross_entropy_with_logits` it is -0.5 (mean over 2 samples), and the loss "
         "is 100 instead of 200. Under CUDA float16 autocast `binary_cross_entropy` raises "
-        "(it is listed as unsafe to autocast); under CPU autocast it runs in float32.")
+        "(it is listed as unsafe to autocast); under CPU autocast it runs in float32. "
+        "TensorFlow's `tf.compat.v1.losses.log_loss` adds eps = 1e-7 inside the log: the "
+        "loss of logit -200 stops at 16.1 with gradient 0 (TensorFlow 2.21). Keras's "
+        "`BinaryCrossentropy` is not judged: given a Keras sigmoid layer's output it "
+        "recovers the logits (loss 200 at logit -200, Keras 3.15).")
     claim = "differs"
     bad = """\
 import torch
