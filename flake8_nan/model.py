@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
@@ -849,17 +850,20 @@ class Model(cst.BatchableCSTVisitor):
         return vocab.framework(qn) if qn else ""
 
     def foreign(self, node: cst.CSTNode) -> bool:
-        """Whether `node` calls a function of a framework other than PyTorch, or the module
-        does not import torch: a rewrite in PyTorch's spelling would not fit it."""
+        """Whether `node` calls a function of a framework other than PyTorch or names a value
+        one produced, or the module does not import torch: a rewrite in PyTorch's spelling
+        would not fit it."""
         if not any((f.qualname or "").startswith("torch") for f in self.stack[0].names.values()):
             return True
-        return any(found != "torch" for found in self._frameworks_in(node))
+        made = [o.node for o in map(self.origin, _names_read(node)) if o is not None]
+        return any(found != "torch" for n in (node, *made) if isinstance(n, cst.CSTNode)
+                   for found in self._frameworks_in(n))
 
     def _frameworks_in(self, node: Optional[cst.CSTNode]):
         """The frameworks of the known functions called in `node`, outermost first."""
-        todo = [node] if node is not None else []
+        todo = deque([node] if node is not None else [])
         while todo:
-            n = todo.pop(0)
+            n = todo.popleft()
             found = self.framework(n) if isinstance(n, cst.Call) else ""
             if found:
                 yield found
@@ -910,6 +914,22 @@ class Model(cst.BatchableCSTVisitor):
         qn = self.qualname(expr)
         op = vocab.FUNCTIONS.get(qn) if qn else None
         return op if op in vocab.KERAS_ACTIVATIONS.values() else None
+
+
+def _names_read(node: cst.CSTNode):
+    """The names and attributes `node` reads (`p` and `self.eps`, not `log` in `torch.log`
+    nor `dim` in `dim=1`)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (cst.Name, cst.Attribute)):
+            yield n
+        if isinstance(n, cst.Attribute):
+            todo.append(n.value)
+        elif isinstance(n, cst.Arg):
+            todo.append(n.value)
+        else:
+            todo.extend(n.children)
 
 
 def _returns_at_end(node: cst.FunctionDef) -> bool:

@@ -260,7 +260,7 @@ SUGGESTIONS = {
         "count": "{m}.sum()",
         "isnan": "torch.isnan({x}) (tensors)",
         "with_logits": "F.binary_cross_entropy_with_logits({x}, target) or nn.BCEWithLogitsLoss",
-        "bce_saturation": "log clamped at -100, zero gradient) and raises under float16 autocast",
+        "bce_saturation": "(log clamped at -100, zero gradient) and raises under float16 autocast",
         "kl_log_target": "add log_target=True",
         "kl_probability_target": "drop log_target=True or pass log_softmax",
     },
@@ -329,7 +329,7 @@ SUGGESTIONS = {
         "count": "tf.math.count_nonzero({m})",
         "isnan": "tf.math.is_nan({x}) (tensors)",
         "with_logits": "tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits={x})",
-        "bce_saturation": "its eps of 1e-7 caps the loss at 16.1, zero gradient)",
+        "bce_saturation": "(its eps of 1e-7 caps the loss at 16.1, zero gradient)",
     },
 }
 
@@ -359,8 +359,8 @@ MODULES.update({f"{k}.layers.Softmax": "softmax" for k in _KERAS})
 # ------------------------------------------------------- losses of other frameworks
 # Losses that apply a softmax themselves (PyTorch's cross_entropy), one that takes the log
 # of probabilities clamped by eps (binary_cross_entropy) and optax's kl_div (input in log
-# space).  Keras losses are left out: they take probabilities by design and, in graph
-# mode, recover the logits of a softmax or sigmoid output themselves.
+# space).  Keras losses are left out: they take probabilities by design and recover the
+# logits of a Keras softmax or sigmoid layer's output themselves.
 _FRAMEWORK_LOSSES = {
     **{f"{m}.{n}": "cross_entropy" for m in ("tensorflow.nn", "tensorflow.compat.v1.nn")
        for n in ("softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",

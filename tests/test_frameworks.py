@@ -7,6 +7,7 @@ import pytest
 
 from flake8_nan import vocab
 from flake8_nan.engine import check_source
+from flake8_nan.fixes import fix_source
 from flake8_nan.registry import RULES
 from fixture_expectations import FIXTURES
 
@@ -144,3 +145,24 @@ def test_keras_model_output_fed_to_a_loss_that_applies_softmax():
     found = reports(KERAS.format(last="layers.Softmax()", use=use))
     assert [r.code for r in found] == ["NAN404"]
     assert found[0].message.startswith("softmax_cross_entropy_with_logits is given a softmax")
+
+
+def test_module_of_several_frameworks_gets_pytorch_fixes_only_for_pytorch_values():
+    source = textwrap.dedent("""\
+        import jax.numpy as jnp
+        import numpy as np
+        import torch
+
+
+        def f(a, b, x, mask, scores):
+            s = np.sum(mask)
+            r = x / s
+            cos = jnp.dot(a, b) / (jnp.linalg.norm(a) * jnp.linalg.norm(b))
+            t = jnp.arccos(cos)
+            w = jnp.where(mask, scores, -1e9)
+            v = torch.where(mask, scores, -1e9)
+            q = torch.log(x)
+            return r, t, w, v, q
+        """)
+    fixed = fix_source(source, RULES, unsafe=True)
+    assert sorted((r.line, r.code) for r in fixed.applied) == [(12, "NAN302"), (13, "NAN101")]

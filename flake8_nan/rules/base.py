@@ -104,8 +104,12 @@ class Rule(cst.BatchableCSTVisitor):
         self.error: Optional[BaseException] = None
         self.error_node: Optional[cst.CSTNode] = None  # where the error happened
 
-    def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None) -> None:
-        if fix is not None and self.model.foreign(fix.old):
+    def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None,
+               within: Optional[cst.CSTNode] = None) -> None:
+        """Report `message` at `node`, with `fix` unless the code it rewrites, `node` or
+        `within` (the operation the fix belongs to) is another framework's."""
+        if fix is not None and any(self.model.foreign(n) for n in (fix.old, node, within)
+                                   if n is not None):
             fix = None  # the rewrites are written in PyTorch's spelling
         self.reports.append((node, message, fix))
 

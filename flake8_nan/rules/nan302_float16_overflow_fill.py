@@ -90,7 +90,7 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
                 value=tensor, attr=cst.Name("dtype")))]), attr=cst.Name(end))
             fix = Fix(value, new, imports)
         self.report(value, f"{fmt(number)} is beyond the float16 range (max 65504): {effect}; "
-                           f"use {self.suggest('limit_of', at, end=end)}", fix)
+                           f"use {self.suggest('limit_of', at, end=end)}", fix, within=at)
 
     def _number(self, expr: Optional[cst.BaseExpression]) -> Optional[float]:
         """The value of `-1e9`, `NEG`, `float(2**30)`, `-float(1e10)`."""

@@ -80,7 +80,7 @@ ref = (torch.sigmoid(z.detach()) - target) / 2
         op = self.model.call_op(origin.node)
         logits = self.snippet(op.subject, 20) if op is not None and op.subject is not None else "logits"
         self.report(found[1], f"{self.loss_name(node, found[0])} on a sigmoid output saturates "
-                              f"({self.suggest('bce_saturation', node)}; use "
+                              f"{self.suggest('bce_saturation', node)}; use "
                               f"{self.suggest('with_logits', node, x=logits)}",
                     self._fix(node, found[1], origin.node))
 
