@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
@@ -589,7 +590,7 @@ class Model(cst.BatchableCSTVisitor):
             if any(self._floor_positive(a, 0) for a in positional(call)):
                 return Origin("maximum", positive=True, node=call)
         return self._defined_call_origin(call, qn) or self._instance_call_origin(call, qn) or \
-            self._module_origin(call, qn)
+            self._module_origin(call, qn) or self._keras_origin(call, qn)
 
     # ------------------------------------------- origins of values and layers
     # Squares and their sums, norms and the values they bound to [-1, 1], masked
@@ -825,6 +826,10 @@ class Model(cst.BatchableCSTVisitor):
         apply a known layer."""
         if qn in vocab.SEQUENTIAL:
             layers = positional(call)
+            if len(layers) == 1 and isinstance(layers[0], (cst.List, cst.Tuple)):  # Keras
+                elements = layers[0].elements
+                layers = [] if any(isinstance(e, cst.StarredElement) for e in elements) else \
+                    [e.value for e in elements]
             last = layers and not has_star(call) and self._origin(layers[-1], 1)
             output = last and (last.inner if last.kind == "module" else vocab.MODULE_OUTPUTS.get(last.kind))
             return Origin("module", node=call, inner=output) if output else None
@@ -845,17 +850,86 @@ class Model(cst.BatchableCSTVisitor):
         return vocab.framework(qn) if qn else ""
 
     def foreign(self, node: cst.CSTNode) -> bool:
-        """Whether `node` calls a function of a framework other than PyTorch, or the module
-        does not import torch: a rewrite in PyTorch's spelling would not fit it."""
+        """Whether `node` calls a function of a framework other than PyTorch or names a value
+        one produced, or the module does not import torch: a rewrite in PyTorch's spelling
+        would not fit it."""
         if not any((f.qualname or "").startswith("torch") for f in self.stack[0].names.values()):
             return True
-        todo = [node]
+        made = [o.node for o in map(self.origin, _names_read(node)) if o is not None]
+        return any(found != "torch" for n in (node, *made) if isinstance(n, cst.CSTNode)
+                   for found in self._frameworks_in(n))
+
+    def _frameworks_in(self, node: Optional[cst.CSTNode]):
+        """The frameworks of the known functions called in `node`, outermost first."""
+        todo = deque([node] if node is not None else [])
         while todo:
-            n = todo.pop()
-            if isinstance(n, cst.Call) and self.framework(n) not in ("", "torch"):
-                return True
+            n = todo.popleft()
+            found = self.framework(n) if isinstance(n, cst.Call) else ""
+            if found:
+                yield found
             todo.extend(n.children)
-        return False
+
+    def framework_of(self, *nodes: Optional[cst.CSTNode]) -> str:
+        """The framework whose spelling a fix for `nodes` should use: that of the outermost
+        known function called in the first of them that calls one (`np.log(p)`), else the
+        module's (`mask.sum()` in a module that imports only NumPy), else "torch"."""
+        for node in nodes:
+            for found in self._frameworks_in(node):
+                return found
+        imported = {vocab.framework(f.qualname) for f in self.stack[0].names.values() if f.qualname}
+        return next((f for f in _FRAMEWORK_ORDER if f in imported), "torch")
+
+    # ------------------------------------------------------------------- Keras
+    def _keras_origin(self, call: cst.Call, qn: Optional[str]) -> Optional[Origin]:
+        """A Keras layer that applies a softmax or sigmoid (`Dense(10, activation="softmax")`,
+        `Activation("sigmoid")`), a functional `keras.Model(inputs, outputs)`, what a layer
+        called where it is built returns (`Dense(3, activation="softmax")(h)`), and what a
+        model's `predict` returns."""
+        if qn in vocab.KERAS_ACTIVATED:
+            index = vocab.KERAS_ACTIVATED[qn]
+            given = argument(call, index, "activation") if index is not None else \
+                keyword(call, "activation")
+            output = given is not None and self._activation(given)
+            return Origin("module", node=call, inner=output) if output else None
+        if qn in vocab.KERAS_MODELS:
+            outputs = argument(call, 1, "outputs")
+            output = outputs is not None and self._origin(outputs, 1)
+            if output and output.kind in vocab.KERAS_ACTIVATIONS.values():
+                return Origin("module", node=call, inner=output.kind)
+            return None
+        func = call.func
+        if isinstance(func, cst.Call):
+            model = self._origin(func, 1)
+        elif qn is None and isinstance(func, cst.Attribute) and func.attr.value in vocab.PREDICT_METHODS:
+            model = self._origin(func.value, 1)
+        else:
+            return None
+        return Origin(model.inner, node=call) if model and model.kind == "module" and model.inner else None
+
+    def _activation(self, expr: cst.BaseExpression) -> Optional[str]:
+        """"softmax" for `"softmax"`, `tf.nn.softmax`, `keras.activations.softmax`."""
+        if isinstance(expr, cst.SimpleString):
+            name = expr.evaluated_value
+            return vocab.KERAS_ACTIVATIONS.get(name) if isinstance(name, str) else None
+        qn = self.qualname(expr)
+        op = vocab.FUNCTIONS.get(qn) if qn else None
+        return op if op in vocab.KERAS_ACTIVATIONS.values() else None
+
+
+def _names_read(node: cst.CSTNode):
+    """The names and attributes `node` reads (`p` and `self.eps`, not `log` in `torch.log`
+    nor `dim` in `dim=1`)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (cst.Name, cst.Attribute)):
+            yield n
+        if isinstance(n, cst.Attribute):
+            todo.append(n.value)
+        elif isinstance(n, cst.Arg):
+            todo.append(n.value)
+        else:
+            todo.extend(n.children)
 
 
 def _returns_at_end(node: cst.FunctionDef) -> bool:
@@ -902,6 +976,8 @@ def _literal(node) -> Optional[float]:
 
 
 _IMPORT_ALIASES = {"torch.nn.functional": "F", "torch.nn": "nn"}
+# Which framework's spelling a module that imports several without PyTorch reads in.
+_FRAMEWORK_ORDER = ("torch", "tf", "jax", "numpy")
 _POSITIVE_CONST = Origin("const", positive=True)
 _BOOL = Origin("bool")
 _INF = Origin("inf", positive=True)

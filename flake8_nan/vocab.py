@@ -217,15 +217,6 @@ FRAMEWORKS = {"torch": "torch", "numpy": "numpy", "scipy": "numpy", "jax": "jax"
               "tensorflow": "tf"}
 # Frameworks without automatic differentiation: gradient hazards do not apply.
 NO_AUTOGRAD = frozenset({"numpy"})
-# How each framework spells the functions that messages suggest.
-SPELLINGS = {
-    "numpy": {"log_softmax": "scipy.special.log_softmax", "logsumexp": "scipy.special.logsumexp",
-              "logsigmoid": "scipy.special.log_expit"},
-    "jax": {"log_softmax": "jax.nn.log_softmax", "logsumexp": "jax.nn.logsumexp",
-            "logsigmoid": "jax.nn.log_sigmoid"},
-    "tf": {"log_softmax": "tf.nn.log_softmax", "logsumexp": "tf.reduce_logsumexp",
-           "logsigmoid": "tf.math.log_sigmoid"},
-}
 # Keyword names other frameworks give the operands the rules ask for by the torch name.
 KEYWORD_ALIASES = {"input": ("x", "a", "logits", "input_tensor"), "min": ("a_min", "clip_value_min"),
                    "other": ("x2", "y"), "dim": ("axis",)}
@@ -241,3 +232,165 @@ def framework(qualname: str) -> str:
 # The exponentials `e ** x` (not 2 ** x) in every framework.
 NATURAL_EXP = frozenset({"torch.exp", "torch.Tensor.exp", "numpy.exp", "jax.numpy.exp",
                          "tensorflow.exp", "tensorflow.math.exp", "tensorflow.compat.v1.exp"})
+
+# ------------------------------------------------------------------ fixes in messages
+# How each framework writes the fixes that messages suggest.  An entry is a format
+# string over the operands a rule passes: {x} the value, {floor} a lower bound, {dim} an
+# axis ("..." when unknown), {op} the log the code called, {end} "min" or "max", {m} a
+# mask.  A field followed by "." is a receiver and is parenthesised where needed.  An
+# entry None: the framework has no such function, and its messages leave it out.
+SUGGESTIONS = {
+    "torch": {
+        "log": "torch.{op}({x})",
+        "clamp_min": "{x}.clamp_min({floor})",
+        "clamp_inside": "{x}.clamp(-1 + eps, 1 - eps)",
+        "eps_of": "torch.finfo(x.dtype).eps",
+        "limit_of": "torch.finfo(x.dtype).{end}",
+        "log_softmax": "F.log_softmax({x}, dim={dim})",
+        "log_softmax_of_layer": "F.log_softmax(x, dim) (nn.LogSoftmax(dim) for a module)",
+        "softmax": "torch.softmax({x}, dim={dim})",
+        "logsumexp": "torch.logsumexp({x}, dim={dim})",
+        "logsigmoid": "F.logsigmoid({x})",
+        "softplus": "F.softplus({x})",
+        "normalize": "F.normalize(x, dim=...)",
+        "safe_norm": "torch.linalg.vector_norm",
+        "where": "torch.where",
+        "where_overflow": "torch.where stores it as an infinity in float16",
+        "masked_mean": "({x} * {m}).sum() / {m}.sum().clamp_min(1)",
+        "count": "{m}.sum()",
+        "isnan": "torch.isnan({x}) (tensors)",
+        "with_logits": "F.binary_cross_entropy_with_logits({x}, target) or nn.BCEWithLogitsLoss",
+        "bce_saturation": "(log clamped at -100, zero gradient) and raises under float16 autocast",
+        "kl_log_target": "add log_target=True",
+        "kl_probability_target": "drop log_target=True or pass log_softmax",
+    },
+    "numpy": {
+        "log": "np.{op}({x})",
+        "clamp_min": "np.maximum({x}, {floor})",
+        "clamp_inside": "np.clip({x}, -1 + eps, 1 - eps)",
+        "eps_of": "np.finfo(x.dtype).eps",
+        "limit_of": "np.finfo(x.dtype).{end}",
+        "log_softmax": "scipy.special.log_softmax({x}, axis={dim})",
+        "log_softmax_of_layer": "scipy.special.log_softmax(logits, axis=...) on the logits",
+        "softmax": "scipy.special.softmax({x}, axis={dim})",
+        "logsumexp": "scipy.special.logsumexp({x}, axis={dim})",
+        "logsigmoid": "scipy.special.log_expit({x})",
+        "softplus": "np.logaddexp(0, {x})",
+        "normalize": None,
+        "safe_norm": None,
+        "where": "np.where",
+        "where_overflow": "np.where stores it as an infinity in float16 (NumPy 2)",
+        "masked_mean": "({x} * {m}).sum() / max({m}.sum(), 1)",
+        "count": "{m}.sum()",
+        "isnan": "np.isnan({x}) (arrays)",
+    },
+    "jax": {
+        "log": "jnp.{op}({x})",
+        "clamp_min": "jnp.maximum({x}, {floor})",
+        "clamp_inside": "jnp.clip({x}, -1 + eps, 1 - eps)",
+        "eps_of": "jnp.finfo(x.dtype).eps",
+        "limit_of": "jnp.finfo(x.dtype).{end}",
+        "log_softmax": "jax.nn.log_softmax({x}, axis={dim})",
+        "log_softmax_of_layer": "jax.nn.log_softmax(logits, axis=...) on the logits",
+        "softmax": "jax.nn.softmax({x}, axis={dim})",
+        "logsumexp": "jax.nn.logsumexp({x}, axis={dim})",
+        "logsigmoid": "jax.nn.log_sigmoid({x})",
+        "softplus": "jax.nn.softplus({x})",
+        "normalize": None,
+        "safe_norm": None,  # jnp.linalg.norm is the same root of a sum of squares
+        "where": "jnp.where",
+        "where_overflow": "jnp.where stores it as an infinity in float16",
+        "masked_mean": "({x} * {m}).sum() / jnp.maximum({m}.sum(), 1)",
+        "count": "{m}.sum()",
+        "isnan": "jnp.isnan({x}) (arrays)",
+        "with_logits": "optax.sigmoid_binary_cross_entropy({x}, labels)",
+        "kl_log_target": "use optax.losses.kl_divergence_with_log_targets",
+        "kl_probability_target": "use optax.losses.kl_divergence or pass jax.nn.log_softmax",
+    },
+    "tf": {
+        "log": "tf.math.{op}({x})",
+        "clamp_min": "tf.maximum({x}, {floor})",
+        "clamp_inside": "tf.clip_by_value({x}, -1 + eps, 1 - eps)",
+        "eps_of": "np.finfo(x.dtype.as_numpy_dtype).eps",
+        "limit_of": "x.dtype.{end}",
+        "log_softmax": "tf.nn.log_softmax({x}, axis={dim})",
+        "log_softmax_of_layer": "tf.nn.log_softmax(logits, axis=...) on the output of a last "
+                                "layer without the softmax",
+        "softmax": "tf.nn.softmax({x}, axis={dim})",
+        "logsumexp": "tf.reduce_logsumexp({x}, axis={dim})",
+        "logsigmoid": "tf.math.log_sigmoid({x})",
+        "softplus": "tf.math.softplus({x})",
+        "normalize": "tf.math.l2_normalize(x, axis=...)",
+        "safe_norm": None,  # tf.norm is the same root of a sum of squares
+        "where": "tf.where",
+        "where_overflow": "tf.where stores it as an infinity in float16",
+        "masked_mean": "tf.reduce_sum({x} * w) / tf.maximum(tf.reduce_sum(w), 1) with "
+                       "w = tf.cast({m}, {x}.dtype)",
+        "count": "tf.math.count_nonzero({m})",
+        "isnan": "tf.math.is_nan({x}) (tensors)",
+        "with_logits": "tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits={x})",
+        "bce_saturation": "(its eps of 1e-7 caps the loss at 16.1, zero gradient)",
+    },
+}
+
+# ------------------------------------------------------------------------------ Keras
+# Keras layers and models hold their activations: a model whose last layer applies a
+# softmax or a sigmoid returns probabilities when called (or asked to `predict`).
+_KERAS = ("keras", "tensorflow.keras", "tf_keras")
+FRAMEWORKS.update({"keras": "tf", "tf_keras": "tf", "optax": "jax"})
+KERAS_ACTIVATIONS = {"softmax": "softmax", "sigmoid": "sigmoid", "log_softmax": "log_softmax"}
+# Layers whose output is their activation applied to an affine map of the input, with
+# the position of `activation` where it may be given by position.
+KERAS_ACTIVATED = {
+    **{f"{k}.layers.{name}": None for k in _KERAS for name in (
+        "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
+        "Conv3DTranspose", "Convolution1D", "Convolution2D", "Convolution3D",
+        "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D")},
+    **{f"{k}.layers.Dense": 1 for k in _KERAS},
+    **{f"{k}.layers.Activation": 0 for k in _KERAS},
+}
+# Functional models: `keras.Model(inputs, outputs)` returns what `outputs` is.
+KERAS_MODELS = frozenset(f"{k}.{m}Model" for k in _KERAS for m in ("", "models."))
+# Methods of a model that return what calling it returns.
+PREDICT_METHODS = frozenset({"predict", "predict_on_batch"})
+SEQUENTIAL = SEQUENTIAL | {f"{k}.{m}Sequential" for k in _KERAS for m in ("", "models.")}
+MODULES.update({f"{k}.layers.Softmax": "softmax" for k in _KERAS})
+
+# ------------------------------------------------------- losses of other frameworks
+# Losses that apply a softmax themselves (PyTorch's cross_entropy), one that takes the log
+# of probabilities clamped by eps (binary_cross_entropy) and optax's kl_div (input in log
+# space).  Keras losses are left out: they take probabilities by design and recover the
+# logits of a Keras softmax or sigmoid layer's output themselves.
+_FRAMEWORK_LOSSES = {
+    **{f"{m}.{n}": "cross_entropy" for m in ("tensorflow.nn", "tensorflow.compat.v1.nn")
+       for n in ("softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
+                 "sparse_softmax_cross_entropy_with_logits")},
+    **{f"{m}.{n}": "cross_entropy" for m in ("optax", "optax.losses")
+       for n in ("softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels")},
+    **{f"{m}.log_loss": "binary_cross_entropy" for m in ("tensorflow.losses",
+                                                           "tensorflow.compat.v1.losses")},
+    **{f"{m}.kl_divergence": "kl_div" for m in ("optax", "optax.losses")},
+    **{f"{m}.kl_divergence_with_log_targets": "kl_div" for m in ("optax", "optax.losses")},
+}
+# Where their prediction is, when it is not the first argument: (position, keyword).
+LOSS_PREDICTION = {
+    **{q: (1, "logits") for q in _FRAMEWORK_LOSSES if q.startswith("tensorflow.") and "nn." in q},
+    **{q: (1, "predictions") for q in _FRAMEWORK_LOSSES if q.endswith(".log_loss")},
+}
+# Losses whose target is in log space by definition (`log_target=True` built in).
+LOG_TARGET_LOSSES = frozenset(q for q in _FRAMEWORK_LOSSES if q.endswith("_with_log_targets"))
+# More TensorFlow spellings: reductions and a boolean selection.
+_TF_MORE = {"reduce_variance": "var", "reduce_std": "std", "reduce_max": "max",
+            "boolean_mask": "masked_select"}
+_MORE = {**_FRAMEWORK_LOSSES,
+         **{f"{m}.{k}": v for m in ("tensorflow", "tensorflow.math") for k, v in _TF_MORE.items()
+            if k != "boolean_mask" or m == "tensorflow"},
+         **{f"{k}.activations.{n}": op for k in _KERAS for n, op in KERAS_ACTIVATIONS.items()}}
+FRAMEWORK_FUNCTIONS.update(_MORE)
+FUNCTIONS.update({k: v for k, v in _MORE.items() if k not in FUNCTIONS})
+WORD_ALIASES.update({q.rsplit(".", 1)[-1]: op for q, op in _MORE.items()
+                     if q.rsplit(".", 1)[-1] != op})
+KEYWORD_ALIASES.update({"input": (*KEYWORD_ALIASES["input"], "log_predictions"),
+                        "target": ("targets", "log_targets")})
+INF_NAMES = INF_NAMES | {"jax.numpy.inf", "tensorflow.experimental.numpy.inf"}
+NAN_CONSTANTS = NAN_CONSTANTS | {"jax.numpy.nan", "tensorflow.experimental.numpy.nan"}

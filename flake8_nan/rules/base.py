@@ -109,8 +109,12 @@ class Rule(cst.BatchableCSTVisitor):
         self.error: Optional[BaseException] = None
         self.error_node: Optional[cst.CSTNode] = None  # where the error happened
 
-    def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None) -> None:
-        if fix is not None and self.model.foreign(fix.old):
+    def report(self, node: cst.CSTNode, message: str, fix: Optional[Fix] = None,
+               within: Optional[cst.CSTNode] = None) -> None:
+        """Report `message` at `node`, with `fix` unless the code it rewrites, `node` or
+        `within` (the operation the fix belongs to) is another framework's."""
+        if fix is not None and any(self.model.foreign(n) for n in (fix.old, node, within)
+                                   if n is not None):
             fix = None  # the rewrites are written in PyTorch's spelling
         self.reports.append((node, message, fix))
 
@@ -149,13 +153,31 @@ class Rule(cst.BatchableCSTVisitor):
             new = call.with_changes(func=name)
         return Fix(old, new.with_changes(lpar=old.lpar, rpar=old.rpar), imports)
 
-    def spelled(self, name: str, torch_name: str, *nodes: cst.CSTNode) -> str:
-        """`torch_name`, or the first of `nodes`' frameworks' spelling of operation `name`."""
-        for node in nodes:
-            found = vocab.SPELLINGS.get(self.model.framework(node), {}).get(name)
-            if found:
-                return found
-        return torch_name
+    def suggest(self, name: str, at, **operands) -> Optional[str]:
+        """The fix `name` of vocab.SUGGESTIONS written in the spelling of the framework of
+        `at` (a node or a tuple of nodes, see Model.framework_of), its fields filled from
+        `operands`: text, nodes (shortened, parenthesised as receivers) or None ("...").
+        None where the framework has no such fix; PyTorch's where it does not say."""
+        nodes = at if isinstance(at, tuple) else (at,)
+        spellings = vocab.SUGGESTIONS[self.model.framework_of(*nodes)]
+        template = spellings[name] if name in spellings else vocab.SUGGESTIONS["torch"][name]
+        if template is None:
+            return None
+        fields = {}
+        for key, value in operands.items():
+            if value is None:
+                value = "..."
+            elif isinstance(value, cst.CSTNode):
+                receiver = f"{{{key}}}." in template
+                value = self.receiver(value, key) if receiver else self.short(value, key)
+            fields[key] = value
+        return template.format(**fields)
+
+    def loss_name(self, call: cst.Call, operation: str) -> str:
+        """The name a message gives a loss: the operation (`cross_entropy`) for PyTorch's,
+        the function's own name (`softmax_cross_entropy_with_logits`) for another framework's."""
+        qn = self.model.qualname(call.func)
+        return qn.rsplit(".", 1)[-1] if qn and vocab.framework(qn) not in ("", "torch") else operation
 
     def snippet(self, node: cst.CSTNode, limit: int = 40) -> str:
         code = cst.Module(body=[]).code_for_node(node).strip()
@@ -164,11 +186,16 @@ class Rule(cst.BatchableCSTVisitor):
 
     def with_method(self, node: cst.CSTNode, call: str) -> str:
         """`node.call`, parenthesised where needed; `x.call` when node's code is long."""
+        return f"{self.receiver(node)}.{call}"
+
+    def receiver(self, node: cst.CSTNode, fallback: str = "x") -> str:
+        """The code of `node` before a `.method()`: parenthesised where needed, `fallback`
+        when long."""
         text = self.snippet(node)
         if text.endswith("..."):
-            return f"x.{call}"
+            return fallback
         simple = isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript))
-        return f"{text}.{call}" if simple or getattr(node, "lpar", ()) else f"({text}).{call}"
+        return text if simple or getattr(node, "lpar", ()) else f"({text})"
 
     def short(self, node: cst.CSTNode, fallback: str = "x") -> str:
         """The code of `node` for a fix in a message, or `fallback` when it is long."""

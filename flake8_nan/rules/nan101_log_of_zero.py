@@ -60,6 +60,7 @@ out = p.grad
             new = node.with_changes(func=node.func.with_changes(value=clamped))
         else:
             new = with_argument(node, arg, clamped)
+        guarded = self.suggest("clamp_min", node, x=arg, floor="eps")
         self.report(node, f"{op.name} of a value that can be 0 gives -inf and NaN gradients; "
-                          f"guard it: torch.{op.name}({self.with_method(arg, 'clamp_min(eps)')})",
+                          f"guard it: {self.suggest('log', node, op=op.name, x=guarded)}",
                     Fix(node, new))

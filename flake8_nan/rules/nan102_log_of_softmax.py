@@ -57,30 +57,18 @@ out = F.log_softmax(logits, dim=-1)
         if origin is None or origin.kind != "softmax" or self._own_method(origin.node):
             return
         base = "" if op.name == "log" else f" / math.log({op.name[3:]})"  # log2(p) = log(p) / log(2)
-        use = self._framework_log_softmax(origin.node, node) or self._log_softmax(origin.node)
+        use = self._log_softmax(origin.node, node)
         self.report(node, f"{op.name} of a softmax is -inf where the softmax underflows to 0 "
                           f"(NaN gradients); use {use}{base}",
                     self.log_softmax_fix(node))
 
-    def _log_softmax(self, softmax: cst.CSTNode) -> str:
+    def _log_softmax(self, softmax: cst.CSTNode, log: cst.Call) -> str:
+        """`F.log_softmax(x, dim=d)` in the spelling of the softmax (or of the log)."""
         op = self.model.call_op(softmax)
         if op is None or op.subject is None or (
                 op.method and self.model.self_class(op.call.func.value) is not None):
-            return "F.log_softmax(x, dim) (nn.LogSoftmax(dim) for a module)"
-        dim = op.arg(1, "dim")
-        return f"F.log_softmax({self.short(op.subject)}, dim={self.short(dim, '...') if dim else '...'})"
-
-    def _framework_log_softmax(self, softmax: cst.CSTNode, log: cst.Call):
-        """`tf.nn.log_softmax(x, axis=...)` and the like, for a softmax or log of another framework."""
-        framework = self.model.framework(softmax) or self.model.framework(log)
-        name = vocab.SPELLINGS.get(framework, {}).get("log_softmax")
-        if name is None:
-            return None
-        op = self.model.call_op(softmax)
-        if op is None or op.subject is None or self.model.framework(softmax) != framework:
-            return f"{name}(logits)"
-        dim = op.arg(1, "dim")
-        return f"{name}({self.short(op.subject)}{', axis=' + self.short(dim, '...') if dim else ''})"
+            return self.suggest("log_softmax_of_layer", (softmax, log))
+        return self.suggest("log_softmax", (softmax, log), x=op.subject, dim=op.arg(1, "dim"))
 
     def _own_method(self, call) -> bool:
         """`self.softmax(x)` where `softmax` is a method of the class, not an `nn.Softmax`."""

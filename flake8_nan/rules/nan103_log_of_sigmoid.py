@@ -47,14 +47,14 @@ out = F.logsigmoid(-x) + F.logsigmoid(x)
         if origin.kind == "sigmoid":
             x = self._logit(origin.node)
             logit = self._logit_node(origin.node) if origin.node is op.subject else None
-            name = self.spelled("logsigmoid", "F.logsigmoid", origin.node, node)
+            use = self.suggest("logsigmoid", (origin.node, node), x=x)
             self.report(node, f"{op.name} of a sigmoid is -inf once the sigmoid underflows to 0 "
-                              f"(NaN gradients); use {name}({x}){base}",
+                              f"(NaN gradients); use {use}{base}",
                         self._fix(node, op.name, logit))
         elif origin.kind == "one_minus" and origin.inner == "sigmoid":
             right = self.model.origin(origin.node.right)
             x = self._logit_node(right.node if right is not None else None)
-            minus_x = "-x" if x is None else self.negated(x)
+            minus_x = "-logits" if x is None else self.negated(x)
             inline = origin.node is op.subject and right is not None and \
                 right.node is origin.node.right
             if isinstance(x, cst.UnaryOperation) and isinstance(x.operator, cst.Minus):
@@ -63,9 +63,9 @@ out = F.logsigmoid(-x) + F.logsigmoid(x)
                 negated = None if x is None or not inline else cst.UnaryOperation(
                     operator=cst.Minus(), expression=x if isinstance(x, (cst.Name, cst.Attribute, cst.Call))
                     else x.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
-            name = self.spelled("logsigmoid", "F.logsigmoid", right.node if right else None, node)
+            use = self.suggest("logsigmoid", (right.node if right else None, node), x=minus_x)
             self.report(node, f"{op.name} of 1 - sigmoid is -inf once the sigmoid rounds to 1 "
-                              f"(NaN gradients); use {name}({minus_x}){base}",
+                              f"(NaN gradients); use {use}{base}",
                         self._fix(node, op.name, negated))
 
     def _fix(self, call: cst.Call, name: str, argument):
@@ -86,4 +86,4 @@ out = F.logsigmoid(-x) + F.logsigmoid(x)
 
     def _logit(self, sigmoid) -> str:
         x = self._logit_node(sigmoid)
-        return "x" if x is None else self.short(x)
+        return "logits" if x is None else self.short(x)

@@ -5,15 +5,23 @@ import libcst as cst
 
 from .base import Fix, Rule, method_call
 
-# Natural log and exp by qualified name -> the module of the fix.
-_LOGS = {"torch.log": "torch", "torch.Tensor.log": "torch", "math.log": "math", "numpy.log": "numpy"}
-_EXPS = {"torch.exp": "torch", "torch.Tensor.exp": "torch", "math.exp": "math", "numpy.exp": "numpy"}
+# Natural log and exp by qualified name -> the module of the fix (each of these modules
+# has log1p and expm1 under the same name).
+_LOGS = {"torch.log": "torch", "torch.Tensor.log": "torch", "math.log": "math", "numpy.log": "numpy",
+         "jax.numpy.log": "jax", "tensorflow.math.log": "tf", "tensorflow.log": "tf",
+         "tensorflow.compat.v1.log": "tf"}
+_EXPS = {"torch.exp": "torch", "torch.Tensor.exp": "torch", "math.exp": "math", "numpy.exp": "numpy",
+         "jax.numpy.exp": "jax", "tensorflow.math.exp": "tf", "tensorflow.exp": "tf",
+         "tensorflow.compat.v1.exp": "tf"}
+# Where a module's log1p and expm1 live when not beside its log and exp (TensorFlow 2 has
+# `tf.exp` but only `tf.math.expm1`).
+_FIX_MODULES = {"tf": "tf.math"}
 # Calls whose result is a whole number.
 _WHOLE = frozenset({"floor", "ceil", "round", "trunc", "len", "numel", "long", "int",
                     "count_nonzero", "bincount", "arange"})
 # Half the spacing of floats above 1: below it, 1 + x == 1.
-_TINY = {"torch": "6e-8 in float32", "method": "6e-8 in float32",
-         "math": "1.1e-16 in float64", "numpy": "1.1e-16 in float64"}
+_TINY = {"torch": "6e-8 in float32", "method": "6e-8 in float32", "jax": "6e-8 in float32",
+         "tf": "6e-8 in float32", "math": "1.1e-16 in float64", "numpy": "1.1e-16 in float64"}
 
 
 class Log1pExpm1(Rule):
@@ -67,7 +75,7 @@ out = torch.cat([torch.log1p(x) / x, torch.expm1(x) / x])
             exp = self.model.call_op(origin.node)
             inner = self.short(exp.subject) if exp is not None and exp.subject is not None else "x"
             self.report(node, f"log(1 + exp(x)) overflows to inf for x > 88.7 in float32; "
-                              f"use F.softplus({inner})")
+                              f"use {self.suggest('softplus', node, x=inner)}")
             return
         fix = self.with_method(x, "log1p()") if prefix == "method" else \
             f"{self._head(node, prefix)}.log1p({self._bare(x)})"
@@ -113,6 +121,8 @@ out = torch.cat([torch.log1p(x) / x, torch.expm1(x) / x])
     def _head(self, call: cst.Call, prefix: str) -> str:
         """`np` in `np.log(...)`: the module as the code spells it."""
         func = call.func
+        if prefix in _FIX_MODULES:
+            return _FIX_MODULES[prefix]
         return self.short(func.value, prefix) if isinstance(func, cst.Attribute) else prefix
 
     def _natural(self, call, name: str, functions: dict) -> Optional[str]:

@@ -50,7 +50,7 @@ out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
         if op.name == "div":
             found = self._softmax(op.subject, op.arg(1, "other"))
             if found is not None:
-                self.report(node, self._softmax_message(*found))
+                self.report(node, self._softmax_message(node, *found))
         if op.name != "log":
             return
         origin = self.model.origin(op.subject)
@@ -58,31 +58,28 @@ out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
             total = self.model.call_op(origin.node)
             x = self._raw_exp(total.subject) if total is not None and total.subject else None
             if x is not None:
-                dim = total.arg(1, "dim")
+                use = self.suggest("logsumexp", node, x=x[1], dim=total.arg(1, "dim"))
                 self.report(node, "log(sum(exp(x))) is inf once exp(x) overflows (x > 88.7 in "
-                                  f"float32); use {self.spelled('logsumexp', 'torch.logsumexp', node)}"
-                                  f"({self.short(x[1])}, "
-                                  f"dim={self.short(dim, '...') if dim else '...'})")
+                                  f"float32); use {use}")
             return
         arg = op.subject
         if isinstance(arg, cst.BinaryOperation) and isinstance(arg.operator, cst.Divide):
             found = self._softmax(arg.left, arg.right)
             if found is not None:
                 self.inside_log.add(id(arg))
+                use = self.suggest("log_softmax", node, x=found[0], dim=found[1])
                 self.report(node, "log of a hand-written softmax is NaN once exp(x) overflows "
-                                  f"(x > 88.7 in float32); use F.log_softmax({found[0]}, "
-                                  f"dim={found[1]})")
+                                  f"(x > 88.7 in float32); use {use}")
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, cst.Divide) and id(node) not in self.inside_log:
             found = self._softmax(node.left, node.right)
             if found is not None:
-                self.report(node, self._softmax_message(*found))
+                self.report(node, self._softmax_message(node, *found))
 
-    @staticmethod
-    def _softmax_message(x: str, dim: str) -> str:
+    def _softmax_message(self, node: cst.CSTNode, x: str, dim: str) -> str:
         return ("hand-written softmax: exp(x) is inf for x > 88.7 in float32 and inf / inf is "
-                f"NaN; use torch.softmax({x}, dim={dim})")
+                f"NaN; use {self.suggest('softmax', node, x=x, dim=dim)}")
 
     def _softmax(self, numerator, denominator) -> Optional[tuple[str, str]]:
         """(x, dim) when numerator is exp(x) and denominator its sum (plus anything)."""

@@ -75,7 +75,7 @@ out = p.grad
         if op.name == "nan_to_num":
             self._check(node, op.subject, "nan_to_num")
         elif op.name == "where":
-            self._check(node, self._tested(op.arg(0, "condition")), "torch.where")
+            self._check(node, self._tested(op.arg(0, "condition")), self.suggest("where", node))
         elif op.name == "masked_fill":
             self._check(node, self._tested(op.arg(1, "mask")), "masked_fill")
 
@@ -90,6 +90,8 @@ out = p.grad
         source = self._source(value, 0) if value is not None else None
         if source is None or (untyped and source[0] == "a division"):
             return
+        if self.model.framework_of(node) in vocab.NO_AUTOGRAD:
+            return  # filtering NumPy's forward values is all there is to do
         what, fix = source
         self.report(node, f"{how} hides the NaN/inf of {what} in the forward pass only: the "
                           f"gradient is still NaN; prevent it instead: {fix}")
@@ -133,7 +135,8 @@ out = p.grad
             op = self.model.call_op(node)
             arg = op.subject if op is not None else None
             if arg is not None and not self.model.positive(arg):
-                return "a log", f"torch.log({self.with_method(arg, 'clamp_min(eps)')})"
+                guarded = self.suggest("clamp_min", node, x=arg, floor="eps")
+                return "a log", self.suggest("log", node, op=op.name, x=guarded)
             return None
         if kind == "div":
             if isinstance(node, cst.BinaryOperation):
@@ -142,7 +145,7 @@ out = p.grad
                 op = self.model.call_op(node)
                 num, den = (op.subject, op.arg(1, "other")) if op is not None else (None, None)
             if den is not None and not self.model.positive(den):
-                return "a division", f"divide by {self.with_method(den, 'clamp_min(eps)')}"
+                return "a division", f"divide by {self.suggest('clamp_min', node, x=den, floor='eps')}"
             return self._source(num, depth + 1)
         if kind in ("arith", "one_minus"):
             if isinstance(node, cst.BinaryOperation):

@@ -44,6 +44,6 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         count = origin.kind == "count" or "mask" in text.lower() or "count" in text.lower()
         floor, what = ("1", "a count") if count else ("eps", "a sum")
         floor_node = cst.Integer("1") if count else cst.Float("1e-6")
-        self.report(denominator, f"division by {what} that can be 0 gives NaN/inf; "
-                                 f"use {self.with_method(denominator, f'clamp_min({floor})')}",
+        guarded = self.suggest("clamp_min", denominator, x=denominator, floor=floor)
+        self.report(denominator, f"division by {what} that can be 0 gives NaN/inf; use {guarded}",
                     Fix(denominator, method_call(denominator, "clamp_min", floor_node)))

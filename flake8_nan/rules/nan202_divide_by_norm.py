@@ -53,10 +53,10 @@ out = F.normalize(x, dim=-1)
         what = self._what(origin)
         if what is None:
             return
-        if what == "norm":
-            fix = "F.normalize(x, dim=...) or " + self.with_method(denominator, "clamp_min(eps)")
-        else:
-            fix = self.with_method(denominator, "clamp_min(eps)")
+        fix = self.suggest("clamp_min", denominator, x=denominator, floor="eps")
+        normalize = self.suggest("normalize", denominator) if what == "norm" else None
+        if normalize is not None:
+            fix = f"{normalize} or {fix}"
         when = "a constant" if what in ("std", "var") else "an all-zero"
         self.report(denominator, f"division by a {what} that is 0 for {when} input gives NaN; "
                                  f"use {fix}")

@@ -71,15 +71,14 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
         found = self._selection(op.subject)
         if found is None or _names(found[1]) & self.tested[-1]:
             return
-        x, m = self.short(found[0]), self.short(found[1], "m")
-        if m != "m" and not isinstance(found[1], (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
-            m = f"({m})"
+        x, m = found
         if _REDUCTIONS[op.name] == "mean":
             self.report(node, "mean of a boolean selection is NaN when the mask selects nothing; "
-                              f"use ({x} * {m}).sum() / {m}.sum().clamp_min(1)")
+                              f"use {self.suggest('masked_mean', node, x=x, m=m)}")
         else:
             self.report(node, f"{op.name} of a boolean selection is NaN when the mask selects "
-                              f"fewer than 2 elements; compute it only where {m}.sum() > 1")
+                              f"fewer than 2 elements; compute it only where "
+                              f"{self.suggest('count', node, m=m)} > 1")
 
     def _selection(self, expr) -> Optional[tuple[cst.BaseExpression, cst.BaseExpression]]:
         """(values, mask) of `x[mask]`, `x.masked_select(mask)` (through shape methods)."""

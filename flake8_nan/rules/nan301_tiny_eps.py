@@ -46,29 +46,29 @@ out = torch.log(h + 1e-6)
         if op.name in self.GUARDED or (op.name == "div" and len(op.args) > 1):
             target = op.args[1] if op.name == "div" else op.subject
             if target is not None:
-                self._check_sum(target)
+                self._check_sum(target, node)
         elif op.name in ("clamp", "clamp_min"):
-            self._check(op.arg(1, "min"))
+            self._check(op.arg(1, "min"), node)
         elif op.name == "maximum":
-            self._check(op.arg(1, "other"))
+            self._check(op.arg(1, "other"), node)
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, (cst.Divide, cst.FloorDivide)):
-            self._check_sum(node.right)
+            self._check_sum(node.right, node)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.operator, cst.DivideAssign):
-            self._check_sum(node.value)
+            self._check_sum(node.value, node.value)
 
-    def _check_sum(self, expr: cst.BaseExpression) -> None:
-        """Look for the eps among the terms of `a + b + eps`."""
+    def _check_sum(self, expr: cst.BaseExpression, at: cst.CSTNode) -> None:
+        """Look for the eps among the terms of `a + b + eps`; `at` is the guarded operation."""
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            self._check_sum(expr.left)
-            self._check_sum(expr.right)
+            self._check_sum(expr.left, at)
+            self._check_sum(expr.right, at)
         else:
-            self._check(expr)
+            self._check(expr, at)
 
-    def _check(self, expr: Optional[cst.BaseExpression]) -> None:
+    def _check(self, expr: Optional[cst.BaseExpression], at: cst.CSTNode) -> None:
         if expr is None:
             return
         const: Optional[Const] = self.model.const(expr)
@@ -79,4 +79,4 @@ out = torch.log(h + 1e-6)
         fix = Fix(expr, cst.Float("1e-6")) if isinstance(expr, (cst.Float, cst.Integer)) else None
         self.report(expr, f"eps {fmt(const.value)}{where} is below {fmt(self.options.min_eps)}: "
                           "it rounds to 0 in float16 and vanishes next to 1 in float32; "
-                          "use 1e-6 or torch.finfo(x.dtype).eps", fix)
+                          f"use 1e-6 or {self.suggest('eps_of', at)}", fix)

@@ -66,14 +66,13 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
                 # two numbers give a float32 result; a float32 tensor keeps the number
                 if value is not None and other is not None and self.model.const(other) is None \
                         and not self._wide(other):
-                    self._check(value, "torch.where stores it as an infinity in float16",
-                                tensor=other)
+                    self._check(node, value, self.suggest("where_overflow", node), tensor=other)
         elif op.name in _WRITES and not self._wide(op.subject):
-            self._check(op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor",
+            self._check(node, op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor",
                         op.name in _WHOLE_NEEDS_FLOAT, tensor=op.subject)
 
-    def _check(self, value: Optional[cst.BaseExpression], effect: str, strict: bool = False,
-               tensor: Optional[cst.BaseExpression] = None) -> None:
+    def _check(self, at: cst.Call, value: Optional[cst.BaseExpression], effect: str,
+               strict: bool = False, tensor: Optional[cst.BaseExpression] = None) -> None:
         number = self._number(value)
         if number is None or math.isinf(number) or abs(number) <= vocab.FLOAT16_MAX:
             return
@@ -91,7 +90,7 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
                 value=tensor, attr=cst.Name("dtype")))]), attr=cst.Name(end))
             fix = Fix(value, new, imports)
         self.report(value, f"{fmt(number)} is beyond the float16 range (max 65504): {effect}; "
-                           f"use torch.finfo(x.dtype).{end}", fix)
+                           f"use {self.suggest('limit_of', at, end=end)}", fix, within=at)
 
     def _number(self, expr: Optional[cst.BaseExpression]) -> Optional[float]:
         """The value of `-1e9`, `NEG`, `float(2**30)`, `-float(1e10)`."""

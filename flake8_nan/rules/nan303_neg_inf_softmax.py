@@ -65,9 +65,9 @@ out = torch.softmax(scores.masked_fill(mask, torch.finfo(scores.dtype).min), dim
     def _flush(self, scope: list) -> None:
         fills, zeroed = scope
         if not zeroed:
-            for value in fills:
+            for value, fill in fills:
                 self.report(value, "-inf fill reaches a softmax: a row with every entry masked "
-                                   "becomes NaN; fill with torch.finfo(x.dtype).min")
+                                   f"becomes NaN; fill with {self.suggest('limit_of', fill, end='min')}")
 
     def visit_Call(self, node: cst.Call) -> None:
         op = self.model.call_op(node)
@@ -84,7 +84,7 @@ out = torch.softmax(scores.masked_fill(mask, torch.finfo(scores.dtype).min), dim
             return
         value, mask = self._fill_parts(fill.node)
         if value is not None and not self._causal(mask):
-            self.scopes[-1][0].append(value)
+            self.scopes[-1][0].append((value, fill.node))
 
     def _kind(self, expr: cst.BaseExpression) -> Optional[str]:
         origin = self.model.origin(expr)

@@ -2,6 +2,7 @@ from typing import Optional
 
 import libcst as cst
 
+from .. import vocab
 from ..model import Model, argument
 from .base import Fix, Rule
 
@@ -12,7 +13,8 @@ def loss_input(model: Model, node: cst.Call, functions: frozenset, layers: froze
     (`nn.<Loss>()(input, target)`, `self.criterion(input, target)`)."""
     op = model.call_op(node)
     if op is not None:
-        inp = op.arg(0, "input") if op.name in functions else None
+        where = vocab.LOSS_PREDICTION.get(model.qualname(node.func), (0, "input"))
+        inp = op.arg(*where) if op.name in functions else None
         return (op.name, inp) if inp is not None else None
     func = node.func
     if isinstance(func, cst.Attribute) and func.attr.value == "forward":
@@ -35,7 +37,11 @@ class BCEOnSigmoid(Rule):
         "and target 1: the gradient through sigmoid + binary_cross_entropy is 0, through "
         "`binary_cross_entropy_with_logits` it is -0.5 (mean over 2 samples), and the loss "
         "is 100 instead of 200. Under CUDA float16 autocast `binary_cross_entropy` raises "
-        "(it is listed as unsafe to autocast); under CPU autocast it runs in float32.")
+        "(it is listed as unsafe to autocast); under CPU autocast it runs in float32. "
+        "TensorFlow's `tf.compat.v1.losses.log_loss` adds eps = 1e-7 inside the log: the "
+        "loss of logit -200 stops at 16.1 with gradient 0 (TensorFlow 2.21). Keras's "
+        "`BinaryCrossentropy` is not judged: given a Keras sigmoid layer's output it "
+        "recovers the logits (loss 200 at logit -200, Keras 3.15).")
     claim = "differs"
     bad = """\
 import torch
@@ -73,10 +79,10 @@ ref = (torch.sigmoid(z.detach()) - target) / 2
             return
         op = self.model.call_op(origin.node)
         logits = self.snippet(op.subject, 20) if op is not None and op.subject is not None else "logits"
-        self.report(found[1], f"{found[0]} on a sigmoid output saturates (log clamped at -100, "
-                              "zero gradient) and raises under float16 autocast; use "
-                              f"F.binary_cross_entropy_with_logits({logits}, target) or "
-                              "nn.BCEWithLogitsLoss", self._fix(node, found[1], origin.node))
+        self.report(found[1], f"{self.loss_name(node, found[0])} on a sigmoid output saturates "
+                              f"{self.suggest('bce_saturation', node)}; use "
+                              f"{self.suggest('with_logits', node, x=logits)}",
+                    self._fix(node, found[1], origin.node))
 
     def _fix(self, call: cst.Call, inp: cst.BaseExpression, sigmoid: cst.Call):
         """`F.binary_cross_entropy(torch.sigmoid(z), y)` -> `..._with_logits(z, y)`, when the

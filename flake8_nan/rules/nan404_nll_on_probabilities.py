@@ -18,7 +18,10 @@ class LossOnProbabilities(Rule):
         "`torch.log(softmax(x))` is -inf wherever the softmax underflows. Measured on CPU "
         "for logits [10, 0] and target 1: "
         "cross_entropy of the softmax is 1.31, of the logits 10.0; nll_loss of the "
-        "softmax is -4.5e-05.")
+        "softmax is -4.5e-05. `tf.nn.softmax_cross_entropy_with_logits` and "
+        "`optax.softmax_cross_entropy` apply the softmax themselves too: 1.31 on the same "
+        "softmax (TensorFlow 2.21, optax 0.2.8). Keras losses are not judged: they take "
+        "probabilities and recover the logits of a softmax layer themselves.")
     claim = "differs"
     bad = """\
 import torch
@@ -56,7 +59,8 @@ ref = torch.logsumexp(logits, dim=-1) - logits[0, 1]
         if origin.kind == "softmax":
             fix = "pass F.log_softmax(logits, dim)" if loss in _NLL else \
                 "pass the logits: it applies log_softmax itself"
-            self.report(inp, f"{loss} is given a softmax output; {fix}", self._fix(loss, inp))
+            self.report(inp, f"{self.loss_name(node, loss)} is given a softmax output; {fix}",
+                        self._fix(loss, inp))
         elif origin.kind == "log" and origin.inner == "softmax" and loss in _NLL:
             self.report(inp, f"{loss} is given the log of a softmax, -inf where the softmax "
                              "underflows; pass F.log_softmax(logits, dim)",

@@ -3,6 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
+from .. import vocab
 from ..model import Op, keyword
 from .base import Fix, Rule, with_keyword
 
@@ -23,8 +24,10 @@ class _KLDivCall:
 def kl_div_call(model, node: cst.Call) -> Optional[_KLDivCall]:
     op: Optional[Op] = model.call_op(node)
     if op is not None and op.name == "kl_div":
-        return _KLDivCall(op.arg(0, "input"), op.arg(1, "target"), keyword(node, "log_target"),
-                          functional=True)
+        log_target = keyword(node, "log_target")
+        if model.qualname(node.func) in vocab.LOG_TARGET_LOSSES:  # optax's, in its name
+            log_target = cst.Name("True")
+        return _KLDivCall(op.arg(0, "input"), op.arg(1, "target"), log_target, functional=True)
     func = node.func
     if isinstance(func, cst.Attribute) and func.attr.value == "forward":
         func = func.value
@@ -49,7 +52,9 @@ class KLDivInputNotLog(Rule):
         "softmax output instead, the loss is silently wrong (it can go negative) and it "
         "computes `target * (log(target) - input)`, which is NaN where the target is 0 and "
         "its log -inf. `torch.log(softmax(x))` as input is -inf wherever the softmax "
-        "underflows.")
+        "underflows. `optax.kl_divergence(log_predictions, targets)` has the same contract: "
+        "given softmax outputs for [1, 2] and [2, 1] it gave -0.98 (optax 0.2.8), against "
+        "0.46 for the log-probabilities.")
     bad = """\
 import torch
 import torch.nn.functional as F
@@ -80,8 +85,9 @@ out = F.kl_div(F.log_softmax(logits, dim=-1), target, reduction="batchmean")
             return
         if origin.kind in _PROBABILITIES or (origin.kind == "log" and origin.inner == "softmax"):
             what = "log of a softmax" if origin.kind == "log" else f"a {origin.kind} output"
+            use = self.suggest("log_softmax", node, x="logits", dim=None)
             self.report(call.input, f"kl_div input is {what}, not log-probabilities; "
-                                    "pass F.log_softmax(logits, dim) instead",
+                                    f"pass {use} instead",
                         self.log_softmax_fix(call.input))
 
 
@@ -92,7 +98,10 @@ class KLDivTargetSpace(Rule):
         "With the default `log_target=False` the target must be probabilities: a "
         "log-probability target is negative, `target * log(target)` takes the log of a "
         "negative number and the loss is NaN. With `log_target=True` a probability target "
-        "is read as log-probabilities and the loss is silently wrong.")
+        "is read as log-probabilities and the loss is silently wrong. "
+        "`optax.kl_divergence` is the `log_target=False` form and "
+        "`optax.losses.kl_divergence_with_log_targets` the `True` one: the first gave NaN for "
+        "a log-space target (optax 0.2.8).")
     bad = """\
 import torch
 import torch.nn.functional as F
@@ -128,8 +137,8 @@ out = F.kl_div(F.log_softmax(a, dim=-1), F.log_softmax(b, dim=-1), reduction="ba
                 if call.functional else None
             self.report(call.target, "kl_div target is in log space but log_target=True is "
                                      "missing: the loss takes the log of negative numbers (NaN); "
-                                     "add log_target=True", fix)
+                                     f"{self.suggest('kl_log_target', node)}", fix)
         elif origin.kind in _PROBABILITIES and _is_true(call.log_target):
             self.report(call.target, f"kl_div target is a {origin.kind} output but "
                                      "log_target=True reads it as log-probabilities; "
-                                     "drop log_target=True or pass log_softmax")
+                                     f"{self.suggest('kl_probability_target', node)}")

@@ -73,13 +73,14 @@ out = x.grad
         return bool(c) and c.value < 1 and not float(c.value).is_integer()
 
     def _check(self, node: cst.CSTNode, subject: Optional[cst.BaseExpression], how: str) -> None:
-        if self.model.framework(node) in vocab.NO_AUTOGRAD:
+        if self.model.framework_of(node) in vocab.NO_AUTOGRAD:
             return  # the hazard is the gradient: `np.sqrt(0)` itself is 0
         what = _what(self.model.origin(subject)) if subject is not None else None
         if what == "square" and how == "**":
             return  # `n ** 0.5` with `n = (a // b) ** 2` may be plain Python numbers
         if what is not None:
-            norm = "" if what == "variance" else ", or use torch.linalg.vector_norm"
+            safe_norm = self.suggest("safe_norm", node)
+            norm = "" if what == "variance" or safe_norm is None else f", or use {safe_norm}"
             guarded = cst.BinaryOperation(left=subject, operator=cst.Add(), right=cst.Float("1e-6"))
             if how != "sqrt" and how != "rsqrt" or self.model.call_op(node).method:
                 guarded = guarded.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])

@@ -133,6 +133,7 @@ out = x.grad
             what = {"division": f"1/{x}", "power": f"a root of {x}", "pow": f"a root of {x}",
                     "div": f"1/{x}"}.get(name, f"{name}({x})")
             harmless = 0 if name in _BOUNDED_DOMAIN else 1
-            self.report(inner, f"torch.where still computes {what} where the condition is False: "
+            where = self.suggest("where", node)
+            self.report(inner, f"{where} still computes {what} where the condition is False: "
                                "its inf gradient times 0 gives NaN; compute it on "
-                               f"safe = torch.where(cond, {x}, {harmless})")
+                               f"safe = {where}(cond, {x}, {harmless})")

@@ -3,6 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
+from .. import vocab
 from ..model import Origin
 from .base import Fix, Rule, method_call
 from .nan502_where_gradient import DefersToWhere
@@ -56,14 +57,19 @@ out = a.grad
         op = self.model.call_op(node)
         if op is None or op.name not in _ARC or op.subject is None:
             return
-        what = self._bounded(self.model.origin(op.subject))
+        origin = self.model.origin(op.subject)
+        what = self._bounded(origin)
         if what is None:
             return
         if what == _CLAMPED:
-            also, fix = "", "clamp(-1 + eps, 1 - eps) with eps >= 1e-6 instead"
+            if self.model.framework_of(node) in vocab.NO_AUTOGRAD:
+                return  # the clamp keeps NumPy's values in the domain; there is no gradient
+            clamped = self.model.call_op(origin.node).subject
+            also = ""
+            fix = f"{self.suggest('clamp_inside', node, x=clamped)} with eps >= 1e-6 instead"
         else:
             also = " and rounding past 1 gives NaN"
-            fix = self.with_method(op.subject, "clamp(-1 + eps, 1 - eps)")
+            fix = self.suggest("clamp_inside", node, x=op.subject)
         inside = method_call(op.subject, "clamp", cst.parse_expression("-1 + 1e-6"),
                              cst.parse_expression("1 - 1e-6"))
         self.report(node, f"{op.name} of {what}: at +-1 its gradient is infinite (NaN after the "

@@ -1,6 +1,12 @@
 import libcst as cst
 
+from .. import vocab
 from .base import Rule
+
+# Functions that put separate terms side by side: a sum over their result adds up the
+# parts of one loss, not the samples of a batch.
+_STACKS = frozenset({"stack", "hstack", "vstack", "add_n"})
+_DISPLAYS = (cst.List, cst.Tuple, cst.ListComp, cst.GeneratorExp)
 
 
 class SummedLoss(Rule):
@@ -12,7 +18,9 @@ class SummedLoss(Rule):
         "the batch size, and so does every gradient: doubling the batch doubles the step, a "
         "learning rate tuned on one batch size overshoots on another, and large batches push "
         "the weights towards overflow. `.mean()` (or dividing by the number of samples) "
-        "keeps the gradient scale independent of the batch.")
+        "keeps the gradient scale independent of the batch. A sum of stacked terms "
+        "(`torch.stack(parts).sum()`, Keras's `tf.reduce_sum(model.losses)`) or of a mask is "
+        "no batch sum, and NumPy code has no gradient: neither is reported.")
     claim = "differs"
     bad = """\
 import torch
@@ -73,6 +81,25 @@ ref = w.grad.clone()
         op = self.model.call_op(origin.node)
         whole = op is not None and len(op.args) == 1 and not any(
             a.keyword is not None for a in origin.node.args)
-        if whole:
+        if whole and not self._terms(op.subject) and \
+                self.model.framework_of(origin.node) not in vocab.NO_AUTOGRAD:
             self.report(node.value, "loss summed over the batch: its gradients grow with the "
                                     "batch size; use .mean() or divide by the batch size")
+
+    def _terms(self, summed) -> bool:
+        """What is summed is not a batch: a list of terms (`np.sum([a, b])`), stacked terms
+        (`torch.stack(parts)`), Keras's regularisation terms (`model.losses`), or a mask
+        (a count of samples, not a loss)."""
+        while isinstance(summed, cst.Call) and isinstance(summed.func, cst.Attribute) and \
+                summed.func.attr.value in vocab.SHAPE_METHODS:
+            summed = summed.func.value
+        if isinstance(summed, _DISPLAYS):
+            return True
+        if isinstance(summed, cst.Call):  # `torch.stack(parts)`, `jnp.array([a, b])`
+            func, first = summed.func, summed.args[0].value if summed.args else None
+            name = func.attr.value if isinstance(func, cst.Attribute) else \
+                func.value if isinstance(func, cst.Name) else ""
+            return name in _STACKS or isinstance(first, _DISPLAYS)
+        name = summed.value if isinstance(summed, cst.Name) else \
+            summed.attr.value if isinstance(summed, cst.Attribute) else ""
+        return name == "losses" and isinstance(summed, cst.Attribute) or "mask" in name.lower()

@@ -60,8 +60,9 @@ out = torch.isnan(loss)
                 if nan:
                     x = self.short(value)
                     t, f = ("~", "not ") if isinstance(op, (cst.NotEqual, cst.IsNot, cst.NotIn)) else ("", "")
-                    self.report(node, f"comparing with NaN {outcome}; use {t}torch.isnan({x}) "
-                                      f"(tensors) or {f}math.isnan({x}) (floats)",
+                    self.report(node, f"comparing with NaN {outcome}; use "
+                                      f"{t}{self.suggest('isnan', node, x=x)} or {f}math.isnan({x}) "
+                                      "(floats)",
                                 self._fix(node, op, value))
                     return
             left = right
