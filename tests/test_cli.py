@@ -111,7 +111,7 @@ def test_github_annotations(work):
 
 def test_statistics(work):
     out = cli("check", "--isolated", "--statistics", "NAN101.py", cwd=work)
-    assert re.search(r"^13\s+NAN101 log of a value that can be 0$", out.stdout, re.M)
+    assert re.search(r"^17\s+NAN101 log of a value that can be 0$", out.stdout, re.M)
 
 
 def test_select_ignore_and_noqa(tmp_path):

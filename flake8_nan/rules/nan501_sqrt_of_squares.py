@@ -6,7 +6,7 @@ from ..engine import ROOT
 from ..model import Origin
 from .. import vocab
 from .base import Fix, Rule
-from .nan502_where_gradient import DefersToWhere
+from .nan502_where_gradient import DefersToWhere, GradientOff
 
 _ROOTS = frozenset({"sqrt", "rsqrt"})
 
@@ -24,7 +24,7 @@ def _what(origin: Optional[Origin]) -> Optional[str]:
     return None
 
 
-class SqrtOfSquares(DefersToWhere, Rule):
+class SqrtOfSquares(GradientOff, DefersToWhere, Rule):
     code = "NAN501"
     summary = "sqrt of a sum of squares or a variance with no eps: NaN gradient at 0"
     why = (
@@ -33,7 +33,9 @@ class SqrtOfSquares(DefersToWhere, Rule):
         "a constant input. The chain rule then multiplies inf by the gradient of s, which is "
         "0 there: NaN. Measured on CPU: the gradient of `torch.sqrt((x * x).sum())` at x = 0 "
         "is [nan, nan, nan], and so is that of `torch.sqrt(x.var())` for a constant x; "
-        "`torch.linalg.vector_norm(x)` gives 0 and `torch.sqrt(s + 1e-6)` stays finite.")
+        "`torch.linalg.vector_norm(x)` gives 0 and `torch.sqrt(s + 1e-6)` stays finite. Not "
+        "reported under `torch.no_grad()` or `torch.inference_mode()`, where no gradient is "
+        "computed.")
     bad = """\
 import torch
 x = torch.zeros(3, requires_grad=True)
@@ -73,7 +75,7 @@ out = x.grad
         return bool(c) and c.value < 1 and not float(c.value).is_integer()
 
     def _check(self, node: cst.CSTNode, subject: Optional[cst.BaseExpression], how: str) -> None:
-        if self.model.framework(node) in vocab.NO_AUTOGRAD:
+        if self.model.framework(node) in vocab.NO_AUTOGRAD or self.gradient_off():
             return  # the hazard is the gradient: `np.sqrt(0)` itself is 0
         what = _what(self.model.origin(subject)) if subject is not None else None
         if what == "square" and how == "**":
