@@ -27,6 +27,7 @@ def _what(origin: Optional[Origin]) -> Optional[str]:
 class SqrtOfSquares(GradientOff, DefersToWhere, Rule):
     code = "NAN501"
     summary = "sqrt of a sum of squares or a variance with no eps: NaN gradient at 0"
+    default_enabled = False  # see `why`: too noisy on real code to be on by default
     why = (
         "The derivative of sqrt(s) is 1/(2 sqrt(s)), infinite at s = 0, and a sum of squares, "
         "a squared distance or a variance is exactly 0 for a zero vector, two equal points or "
@@ -35,7 +36,11 @@ class SqrtOfSquares(GradientOff, DefersToWhere, Rule):
         "is [nan, nan, nan], and so is that of `torch.sqrt(x.var())` for a constant x; "
         "`torch.linalg.vector_norm(x)` gives 0 and `torch.sqrt(s + 1e-6)` stays finite. Not "
         "reported under `torch.no_grad()` or `torch.inference_mode()`, where no gradient is "
-        "computed.")
+        "computed."
+        " Off by default: on timm 1.0.31 and transformers 5.24.0, none of its 10 reports was "
+        "a hazard real code can reach: the roots were of embedding norms, which are 0 only "
+        "for an all-zero learned vector, and of input statistics that carry no gradient "
+        "(enable with --extend-select NAN501).")
     bad = """\
 import torch
 x = torch.zeros(3, requires_grad=True)
