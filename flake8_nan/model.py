@@ -204,8 +204,8 @@ class Model(cst.BatchableCSTVisitor):
         if isinstance(target, cst.Name):
             self.bind(target.value, fact)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for el in target.elements:
-                self._bind_targets(el.value)
+            for i, el in enumerate(target.elements):
+                self._bind_targets(el.value, self._element(fact, i))
         elif isinstance(target, cst.StarredElement):
             self._bind_targets(target.value)
         elif isinstance(target, cst.Attribute) and self.prescan:
@@ -520,7 +520,7 @@ class Model(cst.BatchableCSTVisitor):
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
             # -inf stays an infinity; -(t * logp) is arithmetic over a log
             return _NEGATED.get(self._origin(expr.expression, depth + 1)) or \
-                self._arith_origin(expr, depth)
+                self._neg_expm1_origin(expr, depth) or self._arith_origin(expr, depth)
         if isinstance(expr, cst.BinaryOperation):
             return self._binary_origin(expr, depth)
         if isinstance(expr, cst.Call):
@@ -559,7 +559,8 @@ class Model(cst.BatchableCSTVisitor):
         if name == "exp" or name == "ones" or name == "ones_like":
             return Origin(name, positive=True, node=call)
         if name in ("clamp", "clamp_min"):
-            return Origin("clamp", positive=self._floor_positive(op.arg(1, "min"), depth), node=call)
+            return Origin("clamp", positive=self._floor_positive(op.arg(1, "min"), depth)
+                          or self._clamp_keeps_positive(op, depth), node=call)
         if name == "maximum":
             pos = any(self._floor_positive(op.arg(i, n), depth) for i, n in ((0, "input"), (1, "other")))
             return Origin("maximum", positive=pos, node=call)
@@ -570,14 +571,15 @@ class Model(cst.BatchableCSTVisitor):
             inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
             if inner is not None and inner.kind in ("bool", "count"):
                 return Origin("count", node=call)
-            return Origin("sum", positive=bool(inner and inner.positive), node=call,
+            return Origin("sum", positive=_sum_positive(inner), node=call,
                           inner=inner.kind if inner is not None and inner.kind in _SUMMED else None)
         if name == "count_nonzero":
             return Origin("count", node=call)
         if name in vocab.LOG_OPS:
             inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
             return Origin("log", node=call, inner=inner.kind if inner else None)
-        return self._value_call_origin(op, depth) or Origin(name, node=call)
+        return self._value_call_origin(op, depth) or self._positive_call_origin(op, depth) or \
+            Origin(name, node=call)
 
     def _constructor_origin(self, call: cst.Call) -> Optional[Origin]:
         func = call.func
@@ -642,7 +644,8 @@ class Model(cst.BatchableCSTVisitor):
             return Origin("square", positive=self._positive(op.subject, depth + 1), node=call)
         if name == "mean":
             inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
-            return Origin("mean", node=call, inner=inner.kind if inner and inner.kind in _SUMMED else None)
+            return Origin("mean", positive=bool(inner and inner.positive), node=call,
+                          inner=inner.kind if inner and inner.kind in _SUMMED else None)
         if name in ("matmul", "mm", "bmm", "dot") and len(op.args) == 2:
             if all(_bounded(self._origin(a, depth + 1)) for a in op.args):
                 return Origin("cosine", node=call)
@@ -671,6 +674,8 @@ class Model(cst.BatchableCSTVisitor):
             return Origin("div", node=expr)
         if isinstance(op, (cst.Add, cst.Subtract, cst.Multiply)):
             return self._arith_origin(expr, depth)
+        if isinstance(op, cst.Power):
+            return self._power_origin(expr, depth)
         return None
 
     def _arith_origin(self, expr: cst.BaseExpression, depth: int) -> Optional[Origin]:
@@ -930,6 +935,75 @@ def _names_read(node: cst.CSTNode):
             todo.append(n.value)
         else:
             todo.extend(n.children)
+
+    # ------------------------------------------------- values known to be positive
+    # Guards written as a lower bound, random draws above a positive bound, and the
+    # top values of a softmax: what NAN101 and NAN201 need to stay silent on.
+    def _clamp_keeps_positive(self, op: Op, depth: int) -> bool:
+        """`torch.exp(x).clamp(min=floor)`: raising a positive value to any floor keeps it
+        positive, whatever the floor; a ceiling must be positive too."""
+        if op.subject is None or not self._positive(op.subject, depth + 1):
+            return False
+        ceiling = op.arg(2, "max") if op.name == "clamp" else None
+        return ceiling is None or self._floor_positive(ceiling, depth)
+
+    def _neg_expm1_origin(self, expr: cst.UnaryOperation, depth: int) -> Optional[Origin]:
+        """`-torch.expm1(-x)` = 1 - exp(-x), positive for a positive x (an inverse softplus)."""
+        op = self.call_op(expr.expression)
+        inner = op.subject if op is not None and op.name == "expm1" else None
+        if isinstance(inner, cst.UnaryOperation) and isinstance(inner.operator, cst.Minus) \
+                and self._positive(inner.expression, depth + 1):
+            return Origin("neg_expm1", positive=True, node=expr)
+        return None
+
+    def _power_origin(self, expr: cst.BinaryOperation, depth: int) -> Optional[Origin]:
+        """`10000 ** (2 * i / d)`: a positive constant raised to any power."""
+        base = self._const(expr.left, depth + 1)
+        return Origin("power", positive=True, node=expr) if base is not None and base.value > 0 else None
+
+    def _positive_call_origin(self, op: Op, depth: int) -> Optional[Origin]:
+        """`t.uniform_(a, b)` and `init.uniform_(t, a=a)` with a > 0, `torch.full(size, c)`,
+        `full_like` and `new_full` with c > 0: positive.  `torch.topk(p, k)`: "topk"
+        with the kind of p."""
+        name, call = op.name, op.call
+        if name == "uniform":
+            low = keyword(call, "a")
+            if low is None and len(op.args) > 1:
+                low = op.args[1]
+            c = low is not None and self._const(low, depth + 1)
+            return Origin("uniform", positive=bool(c) and c.value > 0, node=call)
+        if name in ("full", "full_like", "new_full"):
+            value = op.arg(1, "fill_value") if name == "full_like" else \
+                op.arg(2, "fill_value") if name == "new_full" else argument(call, 1, "fill_value")
+            c = value is not None and self._const(value, depth + 1)
+            return Origin(name, positive=bool(c) and c.value > 0, node=call)
+        if name == "topk":
+            inner = op.subject is not None and self._origin(op.subject, depth + 1) or None
+            return Origin("topk", positive=bool(inner and inner.positive), node=call,
+                          inner=inner.kind if inner is not None else None)
+        return None
+
+    def _element(self, fact: Fact, index: int) -> Fact:
+        """What an element of an unpacked value is: `values, indices = torch.topk(p, k)`
+        gives the values the kind "topk_values"; everything else is unknown."""
+        o = fact.origin
+        if index == 0 and o is not None and o.kind == "topk":
+            return Fact(origin=Origin("topk_values", positive=o.positive, node=o.node, inner=o.inner))
+        return UNKNOWN
+
+
+def _sum_positive(inner: Optional[Origin]) -> bool:
+    """A sum of positive values; of a softmax (whose largest value in a row is at least
+    1/n); of sigmoids (0 only where every term underflows, below -88 in float32); or of
+    the top values of either."""
+    if inner is None:
+        return False
+    if inner.kind == "topk_values":
+        return inner.positive or inner.inner in _NORMALISED
+    return inner.positive or inner.kind in _NORMALISED
+
+
+_NORMALISED = frozenset({"softmax", "sigmoid"})
 
 
 def _returns_at_end(node: cst.FunctionDef) -> bool:

@@ -394,3 +394,17 @@ KEYWORD_ALIASES.update({"input": (*KEYWORD_ALIASES["input"], "log_predictions"),
                         "target": ("targets", "log_targets")})
 INF_NAMES = INF_NAMES | {"jax.numpy.inf", "tensorflow.experimental.numpy.inf"}
 NAN_CONSTANTS = NAN_CONSTANTS | {"jax.numpy.nan", "tensorflow.experimental.numpy.nan"}
+
+# ----------------------------------------------------------------- positive values
+# Spellings the model reads to prove a value positive: `-torch.expm1(-x)`, a uniform
+# draw above a positive bound, a tensor filled with a positive constant, the top
+# values of a softmax.
+FUNCTIONS.update({
+    "torch.expm1": "expm1", "torch.special.expm1": "expm1", "torch.full": "full",
+    "torch.topk": "topk", "torch.nn.init.uniform_": "uniform",
+})
+METHODS.update({"expm1": ("expm1", 0), "uniform_": ("uniform", 2), "topk": ("topk", 4)})
+# Integer dtypes: a value cast to one holds no NaN or inf and carries no gradient.
+INTEGER_DTYPES = frozenset(f"torch.{n}" for n in (
+    "long", "int", "short", "int64", "int32", "int16", "int8", "uint8"))
+INTEGER_CAST_METHODS = frozenset({"long", "int", "short", "byte"})

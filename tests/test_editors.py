@@ -12,11 +12,12 @@ import pytest
 from fixture_expectations import FIXTURES
 
 BAD = "import torch\n\n\ndef f(p, h):\n    a = torch.log(p)\n    return a, h / (h.sum() + 1e-8)\n"
+OPT_IN = "extend-select = NAN101,NAN301\n"  # both off by default
 
 
 def test_stdin_display_name_gives_file_reports_and_columns():
     path = FIXTURES / "NAN101.py"
-    args = [sys.executable, "-m", "flake8", "--isolated", "--select", "NAN"]
+    args = [sys.executable, "-m", "flake8", "--isolated", "--select", "NAN", "--extend-select", "NAN101"]
     on_file = subprocess.run([*args, str(path)], capture_output=True, text=True).stdout
     on_stdin = subprocess.run([*args, "--stdin-display-name", str(path), "-"],
                               input=path.read_text(), capture_output=True, text=True).stdout
@@ -104,6 +105,7 @@ pylsp = pytest.importorskip("pylsp", reason="python-lsp-server is a test depende
 
 
 def test_pylsp_publishes_nan_diagnostics_at_the_right_range(tmp_path):
+    (tmp_path / "setup.cfg").write_text("[flake8]\n" + OPT_IN)
     (tmp_path / "model.py").write_text(BAD)
     found = {d["code"]: d for d in diagnostics_for(tmp_path, BAD)}
     assert {"NAN101", "NAN301"} <= set(found)
@@ -113,7 +115,7 @@ def test_pylsp_publishes_nan_diagnostics_at_the_right_range(tmp_path):
 
 
 def test_pylsp_reads_the_config_of_the_documents_folder(tmp_path):
-    (tmp_path / "setup.cfg").write_text("[flake8]\nnan-min-eps = 1e-9\n")
+    (tmp_path / "setup.cfg").write_text("[flake8]\nnan-min-eps = 1e-9\n" + OPT_IN)
     (tmp_path / "model.py").write_text(BAD)
     codes = {d["code"] for d in diagnostics_for(tmp_path, BAD)}
     assert "NAN101" in codes and "NAN301" not in codes

@@ -21,6 +21,10 @@ SOURCE = textwrap.dedent("""\
     """)
 
 
+# NAN101 and NAN301, which SOURCE shows, are off by default: the tests name their families.
+OPT_IN = ("--extend-select", "NAN1,NAN3")
+
+
 def flake8(*args, cwd=None, stdin=None):
     return subprocess.run([sys.executable, "-m", "flake8", *args], cwd=cwd, input=stdin,
                           capture_output=True, text=True)
@@ -36,8 +40,8 @@ def test_version_names_plugin():
 
 def test_stdin_reports_the_same_as_the_file():
     path = FIXTURES / "NAN301.py"
-    on_file = flake8("--isolated", "--select", "NAN", str(path)).stdout
-    on_stdin = flake8("--isolated", "--select", "NAN", "--stdin-display-name", str(path), "-",
+    on_file = flake8("--isolated", "--select", "NAN", *OPT_IN, str(path)).stdout
+    on_stdin = flake8("--isolated", "--select", "NAN", *OPT_IN, "--stdin-display-name", str(path), "-",
                       stdin=path.read_text()).stdout
     assert on_file and on_file == on_stdin
 
@@ -45,31 +49,31 @@ def test_stdin_reports_the_same_as_the_file():
 def test_noqa_silences_one_code(tmp_path):
     src = SOURCE.replace("torch.log(p)", "torch.log(p)  # noqa: NAN101")
     (tmp_path / "m.py").write_text(src)
-    out = flake8("--isolated", "--select", "NAN", "m.py", cwd=tmp_path).stdout
+    out = flake8("--isolated", "--select", "NAN", *OPT_IN, "m.py", cwd=tmp_path).stdout
     assert codes(out) == ["NAN301"]
 
 
 def test_select_and_extend_ignore(tmp_path):
     (tmp_path / "m.py").write_text(SOURCE)
-    assert codes(flake8("--isolated", "--select", "NAN", "m.py", cwd=tmp_path).stdout) == \
+    assert codes(flake8("--isolated", "--select", "NAN", *OPT_IN, "m.py", cwd=tmp_path).stdout) == \
         ["NAN101", "NAN301"]
-    assert codes(flake8("--isolated", "--select", "NAN", "--extend-ignore", "NAN101", "m.py",
+    assert codes(flake8("--isolated", "--select", "NAN", *OPT_IN, "--extend-ignore", "NAN101", "m.py",
                         cwd=tmp_path).stdout) == ["NAN301"]
 
 
 def test_min_eps_from_setup_cfg(tmp_path):
     (tmp_path / "m.py").write_text(SOURCE)
-    assert "NAN301" in flake8("--select", "NAN", "m.py", cwd=tmp_path).stdout
+    assert "NAN301" in flake8("--select", "NAN", *OPT_IN, "m.py", cwd=tmp_path).stdout
     (tmp_path / "setup.cfg").write_text("[flake8]\nnan-min-eps = 1e-9\n")
-    assert "NAN301" not in flake8("--select", "NAN", "m.py", cwd=tmp_path).stdout
+    assert "NAN301" not in flake8("--select", "NAN", *OPT_IN, "m.py", cwd=tmp_path).stdout
     (tmp_path / "setup.cfg").write_text("[flake8]\nnan-min-eps = 1e-3\n")
     (tmp_path / "m.py").write_text(SOURCE.replace("1e-8", "1e-4"))
-    assert "NAN301" in flake8("--select", "NAN", "m.py", cwd=tmp_path).stdout
+    assert "NAN301" in flake8("--select", "NAN", *OPT_IN, "m.py", cwd=tmp_path).stdout
 
 
 def test_min_eps_on_command_line_and_bad_value(tmp_path):
     (tmp_path / "m.py").write_text(SOURCE)
-    assert "NAN301" not in flake8("--isolated", "--select", "NAN", "--nan-min-eps", "1e-9",
+    assert "NAN301" not in flake8("--isolated", "--select", "NAN", *OPT_IN, "--nan-min-eps", "1e-9",
                                   "m.py", cwd=tmp_path).stdout
     bad = flake8("--isolated", "--nan-min-eps", "abc", "m.py", cwd=tmp_path)
     assert bad.returncode != 0 and "nan-min-eps" in bad.stderr and "Traceback" not in bad.stderr
@@ -102,14 +106,15 @@ def test_pyproject_config_through_flake8_pyproject(tmp_path):
     pytest.importorskip("flake8p", reason="Flake8-pyproject is a test dependency")
     (tmp_path / "m.py").write_text(SOURCE)
     (tmp_path / "pyproject.toml").write_text("[tool.flake8]\nnan-min-eps = 1e-9\n")
-    assert codes(flake8("--select", "NAN", "m.py", cwd=tmp_path).stdout) == ["NAN101"]
+    assert codes(flake8("--select", "NAN", *OPT_IN, "m.py", cwd=tmp_path).stdout) == ["NAN101"]
 
 
 def test_per_file_ignores(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "m.py").write_text(SOURCE)
     (tmp_path / "m.py").write_text(SOURCE)
-    (tmp_path / "setup.cfg").write_text("[flake8]\nper-file-ignores =\n    tests/*: NAN101\n")
+    (tmp_path / "setup.cfg").write_text("[flake8]\nextend-select = NAN1,NAN3\n"
+                                        "per-file-ignores =\n    tests/*: NAN101\n")
     out = flake8("--select", "NAN", ".", cwd=tmp_path).stdout
     assert sorted(codes(out)) == ["NAN101", "NAN301", "NAN301"]
     standalone = subprocess.run([sys.executable, "-m", "flake8_nan.cli", "check", "."],

@@ -279,3 +279,25 @@ def test_arange_from_one_is_positive():
             B = torch.arange(n).float()
             return torch.log(A), torch.log(B)
         """) == [(6, "NAN101")]
+
+
+def test_top_values_of_a_softmax_through_a_function():
+    assert codes("""\
+        import torch
+        def top(x, k):
+            p = torch.softmax(x, -1)
+            return torch.topk(p, k)
+        def route(x, k):
+            weights, experts = top(x, k)
+            return weights / weights.sum(-1, keepdim=True), experts / experts.sum()
+        """) == [(7, "NAN201")]
+
+
+def test_integer_cast_seen_through_shape_methods():
+    assert codes("""\
+        import torch
+        def bucket(rel, n):
+            a = (torch.log(rel.float() / n) * 8).to(dtype=torch.int64)
+            b = (torch.log(rel.float() / n) * 8).to(torch.float32)
+            return a, b
+        """) == [(4, "NAN101")]

@@ -41,7 +41,8 @@ def git_repo(path: Path, files: dict) -> Path:
 
 
 def test_hook_fails_on_a_hazard_and_passes_once_fixed(tmp_path, pre_commit_home):
-    repo = git_repo(tmp_path / "repo", {"train.py": BAD})
+    repo = git_repo(tmp_path / "repo", {"train.py": BAD,  # NAN101 is off by default
+                                        "setup.cfg": "[flake8]\nextend-select = NAN101\n"})
     shutil.copy(FIXTURES / "notebook.ipynb", repo / "explore.ipynb")
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
     bad = try_repo(repo, pre_commit_home)
