@@ -920,25 +920,10 @@ class Model(cst.BatchableCSTVisitor):
         op = vocab.FUNCTIONS.get(qn) if qn else None
         return op if op in vocab.KERAS_ACTIVATIONS.values() else None
 
-
-def _names_read(node: cst.CSTNode):
-    """The names and attributes `node` reads (`p` and `self.eps`, not `log` in `torch.log`
-    nor `dim` in `dim=1`)."""
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        if isinstance(n, (cst.Name, cst.Attribute)):
-            yield n
-        if isinstance(n, cst.Attribute):
-            todo.append(n.value)
-        elif isinstance(n, cst.Arg):
-            todo.append(n.value)
-        else:
-            todo.extend(n.children)
-
     # ------------------------------------------------- values known to be positive
     # Guards written as a lower bound, random draws above a positive bound, and the
     # top values of a softmax: what NAN101 and NAN201 need to stay silent on.
+
     def _clamp_keeps_positive(self, op: Op, depth: int) -> bool:
         """`torch.exp(x).clamp(min=floor)`: raising a positive value to any floor keeps it
         positive, whatever the floor; a ceiling must be positive too."""
@@ -990,6 +975,22 @@ def _names_read(node: cst.CSTNode):
         if index == 0 and o is not None and o.kind == "topk":
             return Fact(origin=Origin("topk_values", positive=o.positive, node=o.node, inner=o.inner))
         return UNKNOWN
+
+
+def _names_read(node: cst.CSTNode):
+    """The names and attributes `node` reads (`p` and `self.eps`, not `log` in `torch.log`
+    nor `dim` in `dim=1`)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (cst.Name, cst.Attribute)):
+            yield n
+        if isinstance(n, cst.Attribute):
+            todo.append(n.value)
+        elif isinstance(n, cst.Arg):
+            todo.append(n.value)
+        else:
+            todo.extend(n.children)
 
 
 def _sum_positive(inner: Optional[Origin]) -> bool:

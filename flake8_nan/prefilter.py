@@ -323,7 +323,8 @@ _RETURN = re.compile(r"\breturn\b([^\n]*)")
 # one of them passes its origin to its callers.
 _ORIGIN_WORDS = frozenset({
     "softmax", "log_softmax", "sigmoid", "expit", "exp", "clamp", "clamp_min", "clip", "maximum",
-    "sum", "count_nonzero", "log", "Softmax", "Sigmoid", "LogSoftmax", "Sequential", "Model", "predict", "topk"})
+    "sum", "count_nonzero", "log", "Softmax", "Sigmoid", "LogSoftmax", "Sequential", "Model",
+    "predict", "topk"})
 
 
 def _returned_words(definition, lines) -> set[str]:
