@@ -61,7 +61,7 @@ def physical_lines(source: str) -> list[str]:
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
-_BINDING = re.compile(r"(?<![\w.])[^\W\d]\w*\s*=(?!=)")
+_BINDING = re.compile(r"\b[^\W\d]\w*\s*=(?!=)")  # `x.std = ...` binds no operation either
 _SELF_ATTR = re.compile(r"\bself\.([^\W\d]\w*)")
 _TENSOR_METHODS = frozenset(METHODS)
 # Regular expressions that begin with a lookbehind are tried at every character:
@@ -87,9 +87,9 @@ def _numbers(text: str) -> tuple[bool, bool]:
     return floats, ints
 
 
-# A comment, or a string literal (with its prefix).
-_NOISE = re.compile(r"#[^\r\n]*|[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"
-                    r"\"(?:[^\"\\\r\n]|\\.)*\"|'(?:[^'\\\r\n]|\\.)*')")
+# A comment, or a string literal (its prefix is read before it).
+_NOISE = re.compile(r"#[^\r\n]*|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"
+                    r"\"(?:[^\"\\\r\n]|\\.)*\"|'(?:[^'\\\r\n]|\\.)*'")
 _NAME_STRING = re.compile(r"[\"'][^\W\d]\w*[\"']\Z")
 
 
@@ -99,8 +99,9 @@ def _quiet(m: re.Match) -> str:
     s = m.group()
     if s[0] == "#":
         return ""
-    quote = s.lstrip("rRbBuUfF")
-    if "f" in s[:len(s) - len(quote)].lower() or _NAME_STRING.match(quote):
+    start = m.start()
+    prefix = m.string[max(start - 2, 0):start].lower()
+    if prefix.endswith("f") or prefix == "fr" or _NAME_STRING.match(s):
         return s
     return '""'
 
@@ -155,8 +156,8 @@ _LITERAL_INDEX = re.compile(r"-?\s*\d+|\"[^\"]*\"|'[^']*'|None|\.\.\.")
 def _number_hint(min_eps: float) -> re.Pattern:
     """What a statement must hold for a literal in it to be tiny or beyond float16: an
     exponent, five digits in a row, or a fraction with enough leading zeros."""
-    zeros = max(math.floor(-math.log10(min_eps)) - 1, 0) if min_eps < 1 else 0
-    return re.compile(r"\d[eE]|\d{5}|\.0{%d}" % zeros)
+    zeros = max(math.floor(-math.log10(min_eps)) - 2, 0) if min_eps < 1 else 0
+    return re.compile(r"[\d.](?:[eE]|\d{4}|0{%d})" % zeros)
 
 
 def statement_words(text: str, min_eps: float, triggers: Optional[frozenset] = None) -> set[str]:

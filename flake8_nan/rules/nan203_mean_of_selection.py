@@ -98,7 +98,9 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
                 select = self.model.call_op(origin.node)
         if select is not None and select.name == "masked_select":
             mask = select.arg(1, "mask")
-            if select.subject is not None and mask is not None:
+            # held to the evidence an index needs: a mask of unknown making may be one
+            # that cannot be empty (the valid cells of a whole batch)
+            if select.subject is not None and mask is not None and self._boolean(mask):
                 return select.subject, mask
         return None
 
