@@ -257,8 +257,18 @@ def _targets(stmt: ast.stmt) -> list[str]:
     return []
 
 
-def _bound(stmt: ast.stmt) -> set[str]:
+_ASSIGNS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+_BINDS_NOTHING = (ast.Expr, ast.Return, ast.Pass, ast.Raise, ast.Assert, ast.Break, ast.Continue)
+
+
+def _bound(stmt: ast.stmt, text: str) -> set[str]:
     """Every name a statement binds, at any depth (nested scopes too: a superset)."""
+    if ":=" not in text:  # no walrus: a simple statement binds its targets at most
+        t = type(stmt)
+        if t in _ASSIGNS:
+            return set(_targets(stmt))
+        if t in _BINDS_NOTHING:
+            return set()
     out = set()
     for n in ast.walk(stmt):
         t = type(n)
@@ -395,7 +405,8 @@ class _Function:
     def bound(self) -> list[set[str]]:
         """Per part, the local names it binds (the signature: the parameters)."""
         if self._bound is None:
-            self._bound = [_params(self.fn)] + [_bound(c) for c in self.children]
+            self._bound = [_params(self.fn)] + [_bound(c, self.text(k))
+                                                for k, c in enumerate(self.children, 1)]
         return self._bound
 
     def closures(self, evidence: Callable[[int], set[str]]) -> list[set[str]]:
@@ -613,14 +624,10 @@ class _Selection:
             f = funcs[k]
             if len(kept[k]) == f.parts:
                 attrs |= f.reads()
-                if k == init:
-                    attrs |= f.all_words
             else:
                 reads = f.self_reads()
                 for j in kept[k]:
                     attrs |= reads[j]
-                    if k == init:
-                        attrs |= f.words[j]
             for attr in attrs.intersection(by_name):
                 callee = by_name[attr]
                 if callee not in kept:

@@ -1,0 +1,136 @@
+"""The pre-filter keeps what a rule can report on and what that depends on, and no more.
+
+Exactness (the same reports as a full parse) is checked on every fixture and on real code
+in test_fixtures.py; these tests check that the filtering happens at all.
+"""
+import ast
+import textwrap
+
+from flake8_nan.engine import check_source, parse
+from flake8_nan.prefilter import select
+from flake8_nan.registry import BY_CODE
+
+DIVIDE_BY_SUM = [BY_CODE["NAN201"]]
+
+
+def kept(source: str, rules=DIVIDE_BY_SUM):
+    source = textwrap.dedent(source)
+    found = select(source, ast.parse(source), rules, 1e-7)
+    return None if found is None else found.text
+
+
+def test_a_sum_and_an_unrelated_division_keep_nothing():
+    assert kept("""
+        import torch
+
+        def f(x, n):
+            total = x.sum()
+            print(total)
+            return x / n
+        """) is None
+
+
+def test_a_sum_reaching_the_division_through_a_local_is_kept_with_its_binding_only():
+    text = kept("""
+        import torch
+
+        def f(x, mask, n):
+            s = mask.sum()
+            unrelated = x * 2
+            print(unrelated)
+            return x / s
+        """)
+    assert "s = mask.sum()" in text and "return x / s" in text
+    assert "unrelated" not in text
+
+
+def test_an_attribute_set_in_init_brings_its_assignment_not_the_rest_of_init():
+    text = kept("""
+        import torch
+        import torch.nn as nn
+
+        class Pool(nn.Module):
+            def __init__(self, mask, d):
+                super().__init__()
+                self.proj = nn.Linear(d, d)
+                self.dropout = nn.Dropout(0.1)
+                self.count = mask.sum()
+
+            def forward(self, x):
+                return self.proj(x) / self.count
+
+            def extra_repr(self):
+                return "pool"
+        """)
+    assert "self.count = mask.sum()" in text and "return self.proj(x) / self.count" in text
+    assert "self.proj = nn.Linear" in text  # read by the kept statement: what it is may matter
+    assert "self.dropout" not in text and "extra_repr" not in text
+
+
+def test_words_in_comments_and_prose_keep_nothing():
+    assert kept('''
+        import torch
+
+        def f(x, n):
+            """Divide by n; never by x.sum()."""
+            y = x / n  # the sum is elsewhere
+            return y
+        ''') is None
+
+
+def test_a_slice_is_no_boolean_selection():
+    rules = [BY_CODE["NAN203"]]
+    assert kept("import torch\ny = x[:, 0].mean() + x[0].mean() + d['k'].mean()\n", rules) is None
+    assert kept("import torch\ny = x[mask].mean()\n", rules) is not None
+
+
+def test_a_function_scope_rule_sees_the_whole_function():
+    text = kept("""
+        import torch
+
+        def step(model, opt, scaler, loss):
+            scaler.scale(loss).backward()
+            log = {"ok": 1}
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        """, [BY_CODE["NAN602"]])
+    assert 'log = {"ok": 1}' in text
+
+
+def test_pieces_print_as_the_text_they_were_parsed_from():
+    body = "".join(f"def f{i}(x):\n    if x:\n        return x / {i}\n    return x\n"
+                   for i in range(120))
+    text = "import torch\n" + body
+    starts = [1] + [2 + 4 * i for i in range(120)]
+    module = parse(text, starts)
+    assert module.code == text
+    assert len(module.body) == 121
+
+
+def test_pieces_with_other_indentation_fall_back_to_one_parse():
+    first = "".join(f"def f{i}(x):\n    return x\n" for i in range(150))
+    second = "".join(f"def g{i}(x):\n  return x\n" for i in range(150))
+    text = first + second
+    starts = [1 + 2 * i for i in range(300)]
+    assert parse(text, starts).code == text
+
+
+def test_filtered_and_full_parse_agree_on_these_cases():
+    source = textwrap.dedent("""
+        import torch
+        import torch.nn as nn
+
+        class Pool(nn.Module):
+            def __init__(self, mask, d):
+                super().__init__()
+                self.proj = nn.Linear(d, d)
+                self.count = mask.sum()
+
+            def forward(self, x):
+                s = x.sum(-1)
+                return self.proj(x) / self.count + x / s
+        """)
+    rules = [BY_CODE["NAN201"], BY_CODE["NAN203"]]
+    fast = check_source(source, rules=rules)
+    assert fast == check_source(source, rules=rules, full=True)
+    assert [(r.line, r.code) for r in fast] == [(13, "NAN201"), (13, "NAN201")]
