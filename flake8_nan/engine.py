@@ -118,9 +118,11 @@ PIECE_LINES = 200
 
 
 def parse(text: str, starts: Sequence[int]) -> cst.Module:
-    """libcst's parser holds some 14 KB per line until it returns: a text whose
-    top-level statements begin at `starts` (nothing but code between them) is
-    parsed in pieces of about PIECE_LINES lines, put together as one module."""
+    """libcst's parser holds some 14 KB per line until it returns: a text whose top-level
+    statements begin at `starts` (lines where one begins at column 0) is parsed in pieces
+    of about PIECE_LINES lines, put together as one module.  The blank and comment lines
+    that end a piece go before the first statement of the next, where a whole parse puts
+    them."""
     lines = physical_lines(text)
     cuts = [1]
     for s in starts:
@@ -131,10 +133,22 @@ def parse(text: str, starts: Sequence[int]) -> cst.Module:
     cuts.append(len(lines) + 1)
     pieces = [cst.parse_module("".join(lines[a - 1:b - 1])) for a, b in zip(cuts, cuts[1:])]
     first = pieces[0]
-    if any(p.header or p.footer or p.default_newline != first.default_newline
-           or p.default_indent != first.default_indent for p in pieces):
+    if any(not p.body or p.default_newline != first.default_newline
+           or p.default_indent != first.default_indent or p is not first and p.header
+           for p in pieces):
         return cst.parse_module(text)  # a piece that would not print as it was parsed
-    return first.with_changes(body=[stmt for p in pieces for stmt in p.body])
+    body: list = []
+    carried: Sequence = ()
+    for p in pieces:
+        if carried:
+            head = p.body[0]
+            body.append(head.with_changes(leading_lines=[*carried, *head.leading_lines]))
+            body.extend(p.body[1:])
+        else:
+            body.extend(p.body)
+        carried = p.footer
+    return first.with_changes(body=body, footer=carried,
+                              has_trailing_newline=pieces[-1].has_trailing_newline)
 
 
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options) -> list[Report]:

@@ -734,15 +734,15 @@ class _Selection:
                             all_words[i] = set().union(*(f.words[k] for k in chosen))
                     needed |= all_words[i]
         if all(keep) and not ranges:
-            return Selection(self.source, [(1, 1)], [])
+            return Selection(self.source, [(1, 1)], self._starts(range(len(body))))
         kept = bytearray(len(lines) + 2)
         for i, stmt in enumerate(body):
             if keep[i]:
                 for start, end in ranges.get(i) or [(_first_line(stmt), stmt.end_lineno)]:
                     kept[start:end + 1] = b"\x01" * (end + 1 - start)
         if all(kept[1:len(lines) + 1]):
-            return Selection(self.source, [(1, 1)], [])
-        firsts = {_first_line(stmt) for i, stmt in enumerate(body) if keep[i]}
+            return Selection(self.source, [(1, 1)], self._starts(range(len(body))))
+        firsts = set(self._starts(i for i in range(len(body)) if keep[i]))
         parts, chunks, starts, at = [], [], [], 1
         for i, line in enumerate(lines, 1):
             if kept[i]:
@@ -753,6 +753,18 @@ class _Selection:
                 parts.append(line if line.endswith(("\n", "\r")) else line + "\n")
                 at += 1
         return Selection("".join(parts), chunks, starts)
+
+    def _starts(self, chosen) -> list[int]:
+        """The first lines of the chosen top-level statements that begin a line of their
+        own (not `b = 2` in `a = (1,\n 2); b = 2`): where the text may be cut."""
+        body, out = self.body, []
+        for i in chosen:
+            stmt = body[i]
+            first = _first_line(stmt)
+            if (i == 0 or body[i - 1].end_lineno < first) and \
+                    min([stmt, *getattr(stmt, "decorator_list", ())], key=lambda n: n.lineno).col_offset == 0:
+                out.append(first)
+        return out
 
     def _returns_something(self, definition) -> bool:
         """A function or class whose return statements name an operation some rule

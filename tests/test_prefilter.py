@@ -134,3 +134,13 @@ def test_filtered_and_full_parse_agree_on_these_cases():
     fast = check_source(source, rules=rules)
     assert fast == check_source(source, rules=rules, full=True)
     assert [(r.line, r.code) for r in fast] == [(13, "NAN201"), (13, "NAN201")]
+
+
+def test_pieces_of_a_whole_module_keep_its_comments_and_blank_lines():
+    body = "".join(f"\n# step {i}\n\ndef f{i}(p):\n    # inside\n    return torch.log(p) / {i}\n"
+                   for i in range(150))
+    source = "import torch\nx = (1,\n     2); y = torch.log(x)\n" + body + "\n# the end\n"
+    found = select(source, ast.parse(source), [BY_CODE["NAN101"]], 1e-7)
+    assert found.text == source and len(found.starts) > 100  # all kept, cut at statements
+    assert 3 not in found.starts  # `y = ...` begins inside the statement before it
+    assert parse(found.text, found.starts).code == source
