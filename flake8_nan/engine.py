@@ -69,14 +69,14 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
     if "\\\n" in source or "\\\r" in source:
         source = _without_lone_backslashes(source, tree)
     if full:
-        text, chunks, starts = source, [(1, 1)], []
+        text, chunks, starts, members = source, [(1, 1)], [], {}
     else:
         selected = select(source, tree, rules, options.min_eps)
         if selected is None:
             return []
-        text, chunks, starts = selected
+        text, chunks, starts, members = selected
     try:
-        module = parse(text, starts)
+        module = parse(text, starts, members)
     except (Exception, RecursionError):  # libcst rejects some code that ast accepts
         return []
     reports = run_rules(module, rules, options)
@@ -117,23 +117,27 @@ def _without_lone_backslashes(source: str, tree: ast.AST) -> str:
 PIECE_LINES = 200
 
 
-def parse(text: str, starts: Sequence[int]) -> cst.Module:
+def parse(text: str, starts: Sequence[int], members: Optional[dict] = None) -> cst.Module:
     """libcst's parser holds some 14 KB per line until it returns: a text whose top-level
     statements begin at `starts` (lines where one begins at column 0) is parsed in pieces
-    of about PIECE_LINES lines, put together as one module.  The blank and comment lines
-    that end a piece go before the first statement of the next, where a whole parse puts
-    them."""
+    of about PIECE_LINES lines, put together as one module; a longer class is cut at the
+    `members[first line]` where its members begin.  The blank and comment lines that end
+    a piece go before the first statement of the next, where a whole parse puts them."""
     lines = physical_lines(text)
+    ends = dict(zip(starts, [*starts[1:], len(lines) + 1]))
     cuts = [1]
     for s in starts:
-        if s - cuts[-1] >= PIECE_LINES:
-            cuts.append(s)
+        if s > cuts[-1] and (s - cuts[-1] >= PIECE_LINES or ends[s] - s > PIECE_LINES):
+            cuts.append(s)  # a long statement is a piece of its own
+        if ends[s] - s > PIECE_LINES and ends[s] <= len(lines):
+            cuts.append(ends[s])
     if len(cuts) == 1:
         return cst.parse_module(text)
     cuts.append(len(lines) + 1)
-    pieces = [cst.parse_module("".join(lines[a - 1:b - 1])) for a, b in zip(cuts, cuts[1:])]
+    pieces = [_parse_class(lines, a, b, members[a]) if members and a in members and ends.get(a) == b
+              else cst.parse_module("".join(lines[a - 1:b - 1])) for a, b in zip(cuts, cuts[1:])]
     first = pieces[0]
-    if any(not p.body or p.default_newline != first.default_newline
+    if any(p is None or not p.body or p.default_newline != first.default_newline
            or p.default_indent != first.default_indent or p is not first and p.header
            for p in pieces):
         return cst.parse_module(text)  # a piece that would not print as it was parsed
@@ -149,6 +153,33 @@ def parse(text: str, starts: Sequence[int]) -> cst.Module:
         carried = p.footer
     return first.with_changes(body=body, footer=carried,
                               has_trailing_newline=pieces[-1].has_trailing_newline)
+
+
+def _parse_class(lines: list[str], first: int, end: int, members: Sequence[int]):
+    """A one-class piece, its members parsed under a stand-in `class _:` line in runs of
+    about PIECE_LINES lines; None when a run would not print as it was parsed."""
+    cuts = [first]
+    for m in members:
+        if m - cuts[-1] >= PIECE_LINES:
+            cuts.append(m)
+    cuts.append(end)
+    head = cst.parse_module("".join(lines[first - 1:cuts[1] - 1]))
+    runs = [cst.parse_module("class _:\n" + "".join(lines[a - 1:b - 1]))
+            for a, b in zip(cuts[1:], cuts[2:])]
+    classes = [m.body[0] if len(m.body) == 1 else None for m in (head, *runs)]
+    if any(not isinstance(c, cst.ClassDef) or not isinstance(c.body, cst.IndentedBlock)
+           for c in classes):
+        return None
+    block = classes[0].body
+    for m, c in zip(runs, classes[1:]):
+        if m.header or m.footer or m.default_indent != head.default_indent or \
+                m.default_newline != head.default_newline or c.body.indent != block.indent:
+            return None
+    if head.footer or any(c.body.footer for c in classes[:-1]):
+        return None
+    whole = block.with_changes(body=[s for c in classes for s in c.body.body],
+                               footer=classes[-1].body.footer)
+    return head.with_changes(body=[classes[0].with_changes(body=whole)])
 
 
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options) -> list[Report]:

@@ -495,9 +495,12 @@ class _Rules:
 class Selection(NamedTuple):
     text: str  # the kept lines, joined
     chunks: list[tuple[int, int]]  # (first line in text, the same line in the source)
-    # the lines of text where a top-level statement begins, with nothing but code
-    # between them (empty when the text is the whole source)
+    # the lines of text where a top-level statement begins at column 0 (where the text
+    # may be cut for parsing)
     starts: list[int]
+    # a class's first line in text -> lines where a member begins right after the code
+    # of the one before (where the class may be cut)
+    members: dict[int, list[int]] = {}
 
 
 def select(source: str, tree: ast.Module, rules: Sequence[type],
@@ -518,6 +521,7 @@ class _Selection:
         self.tainted: set[str] = set()  # module-level names bound by a kept statement
         self.named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # constants by pseudo-word
         self.defined: dict[str, set[str]] = {}  # module-level functions and classes: returns
+        self.members: dict[int, list[int]] = {}  # a class's first line -> where it may be cut
 
     def words_of(self, first: int, last: int, bound_names=()) -> set[str]:
         text = "".join(self.lines[first - 1:last])
@@ -654,6 +658,12 @@ class _Selection:
             else:
                 parts.extend(f.span(j) for j in chosen)
                 out_words.update(*(f.words[j] for j in chosen))
+        # where the parsed class may be cut: kept members after the first that begin a line
+        firsts = sorted(_first_line(m) for k, m in enumerate(members)
+                        if (k not in funcs or k in kept) and k > 0
+                        and members[k - 1].end_lineno < _first_line(m))
+        self.members[_first_line(cls)] = firsts[1:] if firsts and firsts[0] == min(
+            _first_line(m) for k, m in enumerate(members) if k not in funcs or k in kept) else firsts
         return parts, out_words
 
     # ----------------------------------------------------------------- module
@@ -743,16 +753,20 @@ class _Selection:
         if all(kept[1:len(lines) + 1]):
             return Selection(self.source, [(1, 1)], self._starts(range(len(body))))
         firsts = set(self._starts(i for i in range(len(body)) if keep[i]))
-        parts, chunks, starts, at = [], [], [], 1
+        cuts = {m for i in ranges if _first_line(body[i]) in firsts
+                for m in self.members.get(_first_line(body[i]), ())}
+        parts, chunks, starts, members, at = [], [], [], {}, 1
         for i, line in enumerate(lines, 1):
             if kept[i]:
                 if not kept[i - 1]:
                     chunks.append((at, i))
                 if i in firsts:
                     starts.append(at)
+                elif i in cuts:
+                    members.setdefault(starts[-1], []).append(at)
                 parts.append(line if line.endswith(("\n", "\r")) else line + "\n")
                 at += 1
-        return Selection("".join(parts), chunks, starts)
+        return Selection("".join(parts), chunks, starts, members)
 
     def _starts(self, chosen) -> list[int]:
         """The first lines of the chosen top-level statements that begin a line of their
@@ -761,8 +775,7 @@ class _Selection:
         for i in chosen:
             stmt = body[i]
             first = _first_line(stmt)
-            if (i == 0 or body[i - 1].end_lineno < first) and \
-                    min([stmt, *getattr(stmt, "decorator_list", ())], key=lambda n: n.lineno).col_offset == 0:
+            if stmt.col_offset == 0 and (i == 0 or body[i - 1].end_lineno < first):
                 out.append(first)
         return out
 

@@ -144,3 +144,18 @@ def test_pieces_of_a_whole_module_keep_its_comments_and_blank_lines():
     assert found.text == source and len(found.starts) > 100  # all kept, cut at statements
     assert 3 not in found.starts  # `y = ...` begins inside the statement before it
     assert parse(found.text, found.starts).code == source
+
+
+def test_a_long_class_is_parsed_in_runs_of_members():
+    methods = "".join(f"    @staticmethod\n    def m{i}(p):\n        s = p.sum()\n        return p / s\n"
+                      for i in range(120))
+    source = f"import torch\n\n\nclass Big:\n    '''Doc.'''\n{methods}\n\nx = 1\n"
+    found = select(source, ast.parse(source), DIVIDE_BY_SUM, 1e-7)
+    first = found.text.splitlines().index("class Big:") + 1
+    assert len(found.members[first]) > 100  # every method after the first may start a run
+    module = parse(found.text, found.starts, found.members)
+    assert module.code == found.text
+    big = module.body[1]
+    assert big.name.value == "Big" and len(big.body.body) == 121
+    reports = check_source(source, rules=DIVIDE_BY_SUM)
+    assert len(reports) == 120 and reports == check_source(source, rules=DIVIDE_BY_SUM, full=True)
