@@ -596,7 +596,7 @@ class _Selection:
             for j in range(1, f.parts):
                 # what a statement of `__init__` names through self (or registers by
                 # name) may be what it assigns: a superset
-                names = set(_SELF_ATTR.findall(f.text(j)))
+                names = set(f.self_reads()[j])
                 if "register_" in f.text(j):
                     names |= f.words[j]
                 for name in names:
@@ -642,7 +642,7 @@ class _Selection:
                 before = set(kept.get(init, ()))
                 wanted = {j for j in range(1, f.parts) if j not in before and (
                     not f.words[j].isdisjoint(attrs)
-                    or not set(_SELF_ATTR.findall(f.text(j))).isdisjoint(attrs))}
+                    or not f.self_reads()[j].isdisjoint(attrs))}
                 if wanted:
                     kept[init] = f.keep(wanted | before)
                     if init not in todo:
@@ -676,6 +676,7 @@ class _Selection:
         ranges: dict[int, list[tuple[int, int]]] = {}  # kept parts of definitions
         any_trigger = False
         seeded: set[int] = set()
+        returned: dict[int, set[str]] = {}  # words of what each definition returns
         for i, stmt in enumerate(body):
             t = type(stmt)
             hit = False
@@ -697,7 +698,7 @@ class _Selection:
                 words = self.words_of(_first_line(stmt), stmt.end_lineno, targets[i])
                 hit = self._hit(words) or rules.function_met(words)
             if t in _DEFINITIONS:
-                self.defined[stmt.name] = _returned_words(stmt, lines)
+                self.defined[stmt.name] = returned[i] = _returned_words(stmt, lines)
             all_words.append(words)
             if hit:
                 any_trigger = True
@@ -720,7 +721,7 @@ class _Selection:
         candidates = [i for i, stmt in enumerate(body)
                       if (not keep[i] or i in ranges and type(stmt) is ast.ClassDef)
                       and targets[i] and not _inert(stmt, targets[i], bound)
-                      and (type(stmt) not in _DEFINITIONS or self._returns_something(stmt))]
+                      and (type(stmt) not in _DEFINITIONS or self._returns_something(returned[i]))]
         grew = True
         while grew:
             grew = False
@@ -779,8 +780,7 @@ class _Selection:
                 out.append(first)
         return out
 
-    def _returns_something(self, definition) -> bool:
-        """A function or class whose return statements name an operation some rule
-        knows: what calling it gives may matter to a kept statement."""
-        words = _returned_words(definition, self.lines)
+    def _returns_something(self, words: set[str]) -> bool:
+        """Whether the words a function or class returns (`_returned_words`) name an
+        operation some rule knows: what calling it gives may matter to a kept statement."""
         return not self.rules.any_word.isdisjoint(words) or not _ORIGIN_WORDS.isdisjoint(words)
