@@ -37,7 +37,7 @@ import re
 from collections import Counter
 from typing import Callable, NamedTuple, Optional, Sequence
 
-from .vocab import FLOAT16_MAX, METHODS, WORD_ALIASES
+from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
 
 # Pseudo-words a statement can carry besides its identifiers.
 DIVISION = "/"
@@ -45,7 +45,7 @@ TINY = "<tiny>"  # a float literal below the eps threshold
 HF = "<hf>"  # a name imported from transformers
 BIG = "<big>"  # a number literal beyond the float16 range, or a power
 ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
-SUBSCRIPT = "[]"  # a subscript: x[i]
+REDUCED_SELECTION = "<x[m].mean()>"  # a mean, std or var of x[i], i maybe a mask
 SELF_COMPARE = "<x==x>"  # a value compared with itself: x != x
 ABS_MAX = "<abs-max>"  # `x.abs().max()`: abs and max in one statement
 SQRT_REDUCE = "<sqrt-reduce>"  # sqrt with a sum or a var: a norm or a std written out
@@ -61,7 +61,6 @@ def physical_lines(source: str) -> list[str]:
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
-_BINDING = re.compile(r"\b[^\W\d]\w*\s*=(?!=)")  # `x.std = ...` binds no operation either
 _SELF_ATTR = re.compile(r"\bself\.([^\W\d]\w*)")
 _TENSOR_METHODS = frozenset(METHODS)
 # Regular expressions that begin with a lookbehind are tried at every character:
@@ -95,24 +94,43 @@ _NAME_STRING = re.compile(r"[\"'][^\W\d]\w*[\"']\Z")
 
 def _quiet(m: re.Match) -> str:
     """Comments and prose say nothing of what code computes; a string that is a name
-    may (`activation="softmax"`, `register_buffer("mask", m)`), and an f-string holds code."""
+    may (`activation="softmax"`, `register_buffer("mask", m)`), an f-string holds code,
+    and `float("nan")` makes a NaN.  Line breaks are kept: the lines stay the source's."""
     s = m.group()
     if s[0] == "#":
         return ""
     start = m.start()
     prefix = m.string[max(start - 2, 0):start].lower()
-    if prefix.endswith("f") or prefix == "fr" or _NAME_STRING.match(s):
+    if prefix.endswith("f") or prefix == "fr" or _NAME_STRING.match(s) or _NAN_STRING.fullmatch(s):
         return s
+    if "\n" in s or "\r" in s:
+        return '""' + "".join(_LINE_BREAK.findall(s))
     return '""'
 
 
-def _subscripts(code: str) -> bool:
-    """Whether some subscript may index with a boolean mask: one index that is not a
-    slice, a literal or a tuple (`x[mask]`, `loss[labels != -100]`, not `x[:, 0]`)."""
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def code_lines(source: str, lines: list[str]) -> list[str]:
+    """The source's `lines` without comments and prose strings: what words are read
+    from.  (A carriage return that the blanking would join to a line feed leaves the
+    lines as they are: more words, never fewer.)"""
+    if "#" not in source and "'" not in source and '"' not in source:
+        return lines
+    code = physical_lines(_NOISE.sub(_quiet, source))
+    return code if len(code) == len(lines) else lines
+
+
+def _reduced_selection(code: str) -> bool:
+    """Whether a mean, std or var is taken of a subscript that may index with a boolean
+    mask: one index that is not a slice, a literal or a tuple (`x[mask].mean()`,
+    `torch.std(x[m > 0])`, `loss[labels != -100].float().mean()`; not `x[:, 0].mean()`)."""
     at = code.find("[")
     while at >= 0:
-        before = code[:at].rstrip(" \t")
-        if before and (before[-1].isalnum() or before[-1] in "_)]"):
+        i = at - 1
+        while i >= 0 and code[i] in " \t":
+            i -= 1
+        if i >= 0 and (code[i].isalnum() or code[i] in "_)]"):
             depth, start, end = 0, at + 1, None
             for end in range(start, len(code)):
                 c = code[end]
@@ -125,13 +143,47 @@ def _subscripts(code: str) -> bool:
                 elif depth == 0 and c in ":,":
                     break
             else:
-                return True
+                return True  # cut short: cannot tell
             if end is not None and code[end] == "]":
                 index = code[start:end].strip()
-                if index and not _LITERAL_INDEX.fullmatch(index):
+                if index and not _LITERAL_INDEX.fullmatch(index) and (
+                        _reduced_after(code, end + 1)
+                        or _reduced_before(code[max(i - 1000, 0):i + 1])):
                     return True
         at = code.find("[", at + 1)
     return False
+
+
+_METHOD_CALL = re.compile(r"\s*\.\s*([^\W\d]\w*)\s*\(")
+_REDUCTIONS = frozenset({"mean", "nanmean", "std", "var"})
+_REDUCTION_OPEN = re.compile(r"\b(?:nan)?(?:mean|std|var)\s*\(")
+_REDUCTION_OF = re.compile(r"\b(?:nan)?(?:mean|std|var)\s*\(\s*[\w.]+\Z")
+
+
+def _reduced_after(code: str, at: int) -> bool:
+    """Whether the value ending before `at` is reduced by a method, through methods
+    that keep its elements (`x[m].float().mean()`)."""
+    while True:
+        m = _METHOD_CALL.match(code, at)
+        if m is None:
+            return False
+        if m.group(1) in _REDUCTIONS:
+            return True
+        if m.group(1) not in SHAPE_METHODS:
+            return False
+        depth, at = 1, m.end()
+        while depth and at < len(code):
+            depth += {"(": 1, ")": -1}.get(code[at], 0)
+            at += 1
+
+
+def _reduced_before(before: str) -> bool:
+    """Whether the subscripted value, the name or attribute that ends `before`, is the
+    first argument of a reduction (`torch.mean(x[m])`).  A call or a subscript before
+    the brackets is not read back: any reduction opened before it counts."""
+    if before[-1] in ")]":
+        return _REDUCTION_OPEN.search(before) is not None
+    return _REDUCTION_OF.search(before) is not None
 
 
 def _self_compare(code: str) -> bool:
@@ -160,25 +212,13 @@ def _number_hint(min_eps: float) -> re.Pattern:
     return re.compile(r"[\d.](?:[eE]|\d{4}|0{%d})" % zeros)
 
 
-def statement_words(text: str, min_eps: float, triggers: Optional[frozenset] = None) -> set[str]:
-    """The identifiers in a statement's code, plus pseudo-words.  With `triggers`, a
-    name is taken out where it is bound only when it is one of them: the others are
-    words either way (which only keeps more)."""
-    raw = text
-    if "#" in text or "'" in text or '"' in text:
-        text = _NOISE.sub(_quiet, text)
+def statement_words(text: str, min_eps: float, triggers: frozenset) -> set[str]:
+    """The identifiers in a statement's code (no comments or prose: `code_lines`), plus
+    pseudo-words.  A trigger word only counts where it is read (`_read`)."""
     words = set(_WORD.findall(text))
-    if triggers is None or not words.isdisjoint(triggers):
-        # A name being bound (`std=0.02`, `norm = ...`) is no use of an operation.
-        code = _BINDING.sub("=", text) if "=" in text else text
-        if "self." in code and not words.isdisjoint(_TENSOR_METHODS):
-            # `self.norm(x)` is a layer, never a tensor method (the model agrees): such
-            # names only count when the member reads what `__init__` assigned to them
-            attrs = _SELF_ATTR.findall(code)
-            words = set(_WORD.findall(_SELF_ATTR.sub("self", code)))
-            words.update(a for a in attrs if a not in _TENSOR_METHODS)
-        elif code is not text:
-            words = set(_WORD.findall(code))
+    for w in words.intersection(triggers):
+        if not _read(text, w):
+            words.discard(w)
     if "abs" in words and ("max" in words or "amax" in words):
         words.add(ABS_MAX)
     if "sqrt" in words and ("sum" in words or "var" in words):
@@ -203,13 +243,34 @@ def statement_words(text: str, min_eps: float, triggers: Optional[frozenset] = N
         words.add(TINY)
     if any(v > FLOAT16_MAX for v in values) or any(int(i) > FLOAT16_MAX for i in ints):
         words.add(BIG)
-    if "[" in text and _subscripts(text):
-        words.add(SUBSCRIPT)
+    if "[" in text and ("mean" in text or "std" in text or "var" in text) and \
+            _reduced_selection(text):
+        words.add(REDUCED_SELECTION)
     if ("==" in text or "!=" in text) and _self_compare(text):
         words.add(SELF_COMPARE)
-    if "nan" in raw.lower() and _NAN_STRING.search(raw):
+    if ("nan" in text or "NaN" in text or "NAN" in text) and _NAN_STRING.search(text):
         words.add(NAN_TEXT)
     return words
+
+
+_BOUND_NEXT = re.compile(r"\s*=(?!=)")
+
+
+def _read(text: str, word: str) -> bool:
+    """Whether `word` occurs in `text` other than where a name is bound (`std=0.02`,
+    `self.norm = ...`) or, for a tensor method's name, as an attribute of self:
+    `self.norm(x)` is a layer (the model agrees), and such a name counts only when the
+    member reads what `__init__` assigned to it."""
+    method = word in _TENSOR_METHODS
+    n, at = len(word), text.find(word)
+    while at >= 0:
+        end = at + n
+        if not (at and (text[at - 1].isalnum() or text[at - 1] == "_")) and not (
+                end < len(text) and (text[end].isalnum() or text[end] == "_")) and not (
+                method and text.endswith("self.", 0, at)) and not _BOUND_NEXT.match(text, end):
+            return True
+        at = text.find(word, end)
+    return False
 
 
 # ----------------------------------------------------------------- the ast side
@@ -518,13 +579,14 @@ class _Selection:
         self.min_eps = min_eps
         self.hf = _hf_names(self.body)
         self.lines = physical_lines(source)
+        self.code = code_lines(source, self.lines)
         self.tainted: set[str] = set()  # module-level names bound by a kept statement
         self.named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # constants by pseudo-word
         self.defined: dict[str, set[str]] = {}  # module-level functions and classes: returns
         self.members: dict[int, list[int]] = {}  # a class's first line -> where it may be cut
 
     def words_of(self, first: int, last: int, bound_names=()) -> set[str]:
-        text = "".join(self.lines[first - 1:last])
+        text = "".join(self.code[first - 1:last])
         words = statement_words(text, self.min_eps, self.rules.any_word)
         if self.rules.context and any(c in text for c in self.rules.context):
             words.add(CONTEXT)  # often a keyword: `gradient_clip_val=`
@@ -573,7 +635,7 @@ class _Selection:
         own: list[set[str]] = []
         for k, m in enumerate(members):
             if isinstance(m, _DEFS):
-                funcs[k] = f = _Function(m, self.words_of, self.lines)
+                funcs[k] = f = _Function(m, self.words_of, self.code)
                 own.append(f.all_words)
             else:
                 own.append(self.words_of(_first_line(m), m.end_lineno))
@@ -668,7 +730,7 @@ class _Selection:
 
     # ----------------------------------------------------------------- module
     def run(self) -> Optional[Selection]:
-        body, lines, rules = self.body, self.lines, self.rules
+        body, lines, code, rules = self.body, self.lines, self.code, self.rules
         targets = [_targets(stmt) for stmt in body]
         bound = Counter(name for names in targets for name in names)
         all_words: list[set[str]] = []
@@ -686,7 +748,7 @@ class _Selection:
                     ranges[i] = found
                     hit = True
             elif t in _DEFS:
-                f = _Function(stmt, self.words_of, lines)
+                f = _Function(stmt, self.words_of, code)
                 words = f.all_words
                 chosen = self.function_parts(f, _nothing, set(), words)
                 if chosen is not None:
@@ -698,7 +760,7 @@ class _Selection:
                 words = self.words_of(_first_line(stmt), stmt.end_lineno, targets[i])
                 hit = self._hit(words) or rules.function_met(words)
             if t in _DEFINITIONS:
-                self.defined[stmt.name] = returned[i] = _returned_words(stmt, lines)
+                self.defined[stmt.name] = returned[i] = _returned_words(stmt, code)
             all_words.append(words)
             if hit:
                 any_trigger = True
@@ -738,7 +800,7 @@ class _Selection:
                         else:
                             ranges.pop(i, None)  # kept whole
                     elif type(stmt) in _DEFS:
-                        f = _Function(stmt, self.words_of, lines)
+                        f = _Function(stmt, self.words_of, code)
                         chosen = f.keep({0})
                         if len(chosen) < f.parts:
                             ranges[i] = [f.span(k) for k in chosen]

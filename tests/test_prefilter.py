@@ -84,6 +84,21 @@ def test_a_slice_is_no_boolean_selection():
     assert kept("import torch\ny = x[mask].mean()\n", rules) is not None
 
 
+def test_a_selection_counts_only_where_it_is_reduced():
+    rules = [BY_CODE["NAN203"]]
+    source = """
+        import torch
+
+        def forward(self, x, idx):
+            x = self.blocks[idx](x)
+            y = x[idx] + 1
+            return x.mean(dim=1), y.std()
+        """
+    assert kept(source, rules) is None
+    for reduced in ("x[idx].float().mean()", "torch.std(x[idx])", "x[\n" + " " * 12 + "idx].var()"):
+        assert kept(source.replace("x.mean(dim=1)", reduced), rules) is not None, reduced
+
+
 def test_a_function_scope_rule_sees_the_whole_function():
     text = kept("""
         import torch

@@ -4,7 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import vocab
-from ..engine import SUBSCRIPT
+from ..engine import REDUCED_SELECTION
 from .base import Rule
 
 _REDUCTIONS = {"mean": "mean", "nanmean": "mean", "std": "std", "var": "var"}
@@ -40,7 +40,7 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
     fix_safety = None  # guidance only: no automatic rewrite yet
     references = ("torch.mean documentation", "torch.std documentation: correction (Bessel's "
                                                "correction, 1 by default)")
-    triggers = (frozenset({"mean", "nanmean", "std", "var"}), frozenset({SUBSCRIPT, "masked_select"}))
+    triggers = (frozenset({"mean", "nanmean", "std", "var"}), frozenset({REDUCED_SELECTION, "masked_select"}))
 
     def __init__(self, model, options) -> None:
         super().__init__(model, options)
