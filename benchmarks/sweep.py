@@ -24,10 +24,12 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))  # when not install
 
 import corpus  # noqa: E402
 from flake8_nan.engine import Options, check_source  # noqa: E402
+from flake8_nan.registry import RULES  # noqa: E402
 
 
 def sweep(label: str, paths: list[Path], args, out) -> bool:
     options = Options(min_eps=args.min_eps)
+    rules = tuple(r for r in RULES if r.default_enabled) if args.default_rules else RULES
     per_code: collections.Counter = collections.Counter()
     errors, timings, differences = [], [], []
     lines = syntax_errors = 0
@@ -43,7 +45,7 @@ def sweep(label: str, paths: list[Path], args, out) -> bool:
             tree = None
             syntax_errors += 1
         t2 = time.perf_counter()
-        reports = [] if tree is None else check_source(source, tree, options, full=args.full)
+        reports = [] if tree is None else check_source(source, tree, options, rules, full=args.full)
         t3 = time.perf_counter()
         t_read += t1 - t0
         t_parse += t2 - t1
@@ -60,14 +62,15 @@ def sweep(label: str, paths: list[Path], args, out) -> bool:
                 src = text_lines[r.line - 1].strip() if 0 < r.line <= len(text_lines) else ""
                 out.write(f"{name}:{r.line}:{r.col + 1}: {r.code} {r.message}\n    {src}\n")
         if args.compare_full and tree is not None:
-            other = check_source(source, tree, options, full=not args.full)
+            other = check_source(source, tree, options, rules, full=not args.full)
             if other != reports:
                 differences.append((name, sorted(set(reports) ^ set(other))))
 
     total = t_read + t_parse + t_check
     print(f"== {label}")
     print(f"files {len(paths)}  lines {lines}  syntax errors {syntax_errors}  "
-          f"path {'full parse' if args.full else 'pre-filtered'}")
+          f"path {'full parse' if args.full else 'pre-filtered'}  "
+          f"rules {'on by default' if args.default_rules else 'all'}")
     print(f"seconds {total:.2f} = read {t_read:.2f} + ast.parse {t_parse:.2f} + check {t_check:.2f}"
           f"  (engine/ast.parse {total / max(t_read + t_parse, 1e-9):.2f}x)")
     codes = "  ".join(f"{c} {n}" for c, n in sorted(per_code.items())) or "none"
@@ -108,6 +111,8 @@ def main(argv=None) -> int:
     parser.add_argument("--full", action="store_true", help="parse everything (no pre-filter)")
     parser.add_argument("--compare-full", action="store_true",
                         help="also lint with the other path and list the differences")
+    parser.add_argument("--default-rules", action="store_true",
+                        help="only the rules on by default (what flake8 runs unless told otherwise)")
     parser.add_argument("--min-eps", type=float, default=Options().min_eps)
     args = parser.parse_args(argv)
     out = open(args.reports, "w", encoding="utf-8") if args.reports else None

@@ -3,10 +3,11 @@
 libcst costs several times flake8's own time per line, so the engine gives
 it only the code where a rule may report, and what that code depends on.
 Words are read from the text (identifiers, plus the pseudo-words below) with
-regular expressions: many times faster than walking the `ast` in Python, and
-a word in a comment or a string merely keeps a statement that could have
-been dropped.
+regular expressions, many times faster than walking the `ast` in Python,
+from the module with its comments and prose strings blanked.
 
+- A module whose words, all together, meet no rule's triggers is done with
+  before any statement is read (most modules of a model library are).
 - The units are top-level statements; a class is split into its members,
   and a function (a method too) into its signature and the statements of
   its body.
@@ -55,8 +56,13 @@ NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def physical_lines(source: str) -> list[str]:
     """Lines as Python counts them (str.splitlines also splits at form feeds and more)."""
+    if _OTHER_BREAKS.search(source) is None:
+        return source.splitlines(True)
     return _LINE.findall(source)
 
 
@@ -66,24 +72,48 @@ _TENSOR_METHODS = frozenset(METHODS)
 # Regular expressions that begin with a lookbehind are tried at every character:
 # these begin with what they look for and check what precedes it afterwards.
 _NUMBER = re.compile(r"\.?\d[\d_]*(?:\.[\d_]*)?(?:[eE][-+]?\d+)?")
-_LITERAL_POWER = re.compile(r"[\d.]\s*\*\*\s*\(?\s*[-+]?\s*[\d.]")  # `10 ** -8`, `2 ** 30`
+_POWER_OF_LITERAL = re.compile(r"\*\*\s*\(?\s*[-+]?\s*[\d.]")  # `** -8` in `10 ** -8`
 _NAN_STRING = re.compile(r"[\"']\s*[+-]?nan\s*[\"']", re.I)
 _ROOT = re.compile(r"\*\*\s*\(?\s*(?:-|\d*\.\d|[\d.]+\s*/)")
 
 
-def _numbers(text: str) -> tuple[bool, bool]:
-    """(a float literal below the threshold is there, a literal beyond float16)"""
-    floats, ints = [], []
-    for m in _NUMBER.finditer(text):
-        start = m.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] in "_."):
-            continue  # part of a name (`x1`) or of an attribute
-        token = m.group().replace("_", "")
-        if "." in token or "e" in token or "E" in token:
-            floats.append(token)
-        elif len(token) >= 5:
-            ints.append(token)
-    return floats, ints
+def _literal_power(text: str) -> bool:
+    """Whether a number literal is raised to a literal power (`10 ** -8`, `2 ** 30`)."""
+    for m in _POWER_OF_LITERAL.finditer(text):
+        before = text[max(m.start() - 40, 0):m.start()].rstrip()
+        if before and before[-1] in "0123456789.":
+            return True
+    return False
+
+
+def _extremes(text: str, min_eps: float) -> tuple[bool, bool]:
+    """(a literal below `min_eps` is there, a literal beyond float16 is there), read
+    from the lines where `_number_hint` finds something."""
+    tiny = big = False
+    done = -1
+    for hint in _number_hint(min_eps).finditer(text):
+        if hint.start() < done:
+            continue
+        first = text.rfind("\n", 0, hint.start()) + 1
+        done = text.find("\n", hint.end())
+        if done < 0:
+            done = len(text)
+        line = text[first:done]
+        for m in _NUMBER.finditer(line):
+            start = m.start()
+            if start and (line[start - 1].isalnum() or line[start - 1] in "_."):
+                continue  # part of a name (`x1e5`) or of an attribute
+            token = m.group().replace("_", "")
+            try:
+                value = abs(float(token))
+            except ValueError:  # `1.e`, a number the tokenizer splits differently
+                continue
+            if "." in token or "e" in token or "E" in token:
+                tiny = tiny or 0 < value < min_eps
+                big = big or value > FLOAT16_MAX
+            elif len(token) >= 5:
+                big = big or value > FLOAT16_MAX
+    return tiny, big
 
 
 # A comment, or a string literal (its prefix is read before it).
@@ -111,20 +141,18 @@ def _quiet(m: re.Match) -> str:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def code_lines(source: str, lines: list[str]) -> list[str]:
-    """The source's `lines` without comments and prose strings: what words are read
-    from.  (A carriage return that the blanking would join to a line feed leaves the
-    lines as they are: more words, never fewer.)"""
+def code_of(source: str) -> str:
+    """The source without comments and prose strings: what words are read from."""
     if "#" not in source and "'" not in source and '"' not in source:
-        return lines
-    code = physical_lines(_NOISE.sub(_quiet, source))
-    return code if len(code) == len(lines) else lines
+        return source
+    return _NOISE.sub(_quiet, source)
 
 
 def _reduced_selection(code: str) -> bool:
     """Whether a mean, std or var is taken of a subscript that may index with a boolean
     mask: one index that is not a slice, a literal or a tuple (`x[mask].mean()`,
     `torch.std(x[m > 0])`, `loss[labels != -100].float().mean()`; not `x[:, 0].mean()`)."""
+    opened = _REDUCTION_OPEN.search(code)  # the first `mean(` or the like
     at = code.find("[")
     while at >= 0:
         i = at - 1
@@ -148,7 +176,7 @@ def _reduced_selection(code: str) -> bool:
                 index = code[start:end].strip()
                 if index and not _LITERAL_INDEX.fullmatch(index) and (
                         _reduced_after(code, end + 1)
-                        or _reduced_before(code[max(i - 1000, 0):i + 1])):
+                        or opened is not None and opened.start() < i and _reduced_before(code, i)):
                     return True
         at = code.find("[", at + 1)
     return False
@@ -156,7 +184,7 @@ def _reduced_selection(code: str) -> bool:
 
 _METHOD_CALL = re.compile(r"\s*\.\s*([^\W\d]\w*)\s*\(")
 _REDUCTIONS = frozenset({"mean", "nanmean", "std", "var"})
-_REDUCTION_OPEN = re.compile(r"\b(?:nan)?(?:mean|std|var)\s*\(")
+_REDUCTION_OPEN = re.compile(r"(?:mean|std|var)\s*\(")
 _REDUCTION_OF = re.compile(r"\b(?:nan)?(?:mean|std|var)\s*\(\s*[\w.]+\Z")
 
 
@@ -177,13 +205,13 @@ def _reduced_after(code: str, at: int) -> bool:
             at += 1
 
 
-def _reduced_before(before: str) -> bool:
-    """Whether the subscripted value, the name or attribute that ends `before`, is the
-    first argument of a reduction (`torch.mean(x[m])`).  A call or a subscript before
-    the brackets is not read back: any reduction opened before it counts."""
-    if before[-1] in ")]":
-        return _REDUCTION_OPEN.search(before) is not None
-    return _REDUCTION_OF.search(before) is not None
+def _reduced_before(code: str, i: int) -> bool:
+    """Whether the subscripted value, the name or attribute that ends at `code[i]`, is
+    the first argument of a reduction (`torch.mean(x[m])`).  A call or a subscript before
+    the brackets is not read back: a reduction opened before it counts."""
+    if code[i] in ")]":
+        return True
+    return _REDUCTION_OF.search(code, max(i - 200, 0), i + 1) is not None
 
 
 def _self_compare(code: str) -> bool:
@@ -206,15 +234,23 @@ _LITERAL_INDEX = re.compile(r"-?\s*\d+|\"[^\"]*\"|'[^']*'|None|\.\.\.")
 
 @functools.lru_cache(maxsize=8)
 def _number_hint(min_eps: float) -> re.Pattern:
-    """What a statement must hold for a literal in it to be tiny or beyond float16: an
+    """What a line must hold for a literal in it to be tiny or beyond float16: an
     exponent, five digits in a row, or a fraction with enough leading zeros."""
     zeros = max(math.floor(-math.log10(min_eps)) - 2, 0) if min_eps < 1 else 0
-    return re.compile(r"[\d.](?:[eE]|\d{4}|0{%d})" % zeros)
+    return re.compile(r"[\d.](?:[eE]|\d[\d_]{3}|0{%d})" % zeros)
 
 
 def statement_words(text: str, min_eps: float, triggers: frozenset) -> set[str]:
-    """The identifiers in a statement's code (no comments or prose: `code_lines`), plus
+    """The identifiers in a statement's code (no comments or prose: `code_of`), plus
     pseudo-words.  A trigger word only counts where it is read (`_read`)."""
+    words = _plain_words(text, triggers)
+    for _, find in _COSTLY:
+        words |= find(text, min_eps)
+    return words
+
+
+def _plain_words(text: str, triggers: frozenset) -> set[str]:
+    """The identifiers, and the pseudo-words that cost next to nothing to find."""
     words = set(_WORD.findall(text))
     for w in words.intersection(triggers):
         if not _read(text, w):
@@ -227,30 +263,49 @@ def statement_words(text: str, min_eps: float, triggers: frozenset) -> set[str]:
         words.update(WORD_ALIASES[w] for w in words.intersection(WORD_ALIASES))
     if "/" in text and "/" in text.replace("//", ""):
         words.add(DIVISION)
+    return words
+
+
+def _number_words(text: str, min_eps: float) -> set[str]:
+    words = set()
     if "**" in text:
-        if _LITERAL_POWER.search(text):
+        if _literal_power(text):
             words.update((TINY, BIG))  # `10 ** -8` and `2 ** 30` are folded by the model
         if _ROOT.search(text):
             words.add(ROOT)
-    floats, ints = _numbers(text) if _number_hint(min_eps).search(text) else ((), ())
-    values = []
-    for f in floats:
-        try:
-            values.append(abs(float(f)))
-        except ValueError:  # `1.e`, a number the tokenizer splits differently
-            values.append(0.0)
-    if any(0 < v < min_eps for v in values):
+    tiny, big = _extremes(text, min_eps)
+    if tiny:
         words.add(TINY)
-    if any(v > FLOAT16_MAX for v in values) or any(int(i) > FLOAT16_MAX for i in ints):
+    if big:
         words.add(BIG)
+    return words
+
+
+def _selection_words(text: str, min_eps: float) -> set[str]:
     if "[" in text and ("mean" in text or "std" in text or "var" in text) and \
             _reduced_selection(text):
-        words.add(REDUCED_SELECTION)
+        return {REDUCED_SELECTION}
+    return set()
+
+
+def _compare_words(text: str, min_eps: float) -> set[str]:
     if ("==" in text or "!=" in text) and _self_compare(text):
-        words.add(SELF_COMPARE)
+        return {SELF_COMPARE}
+    return set()
+
+
+def _nan_words(text: str, min_eps: float) -> set[str]:
     if ("nan" in text or "NaN" in text or "NAN" in text) and _NAN_STRING.search(text):
-        words.add(NAN_TEXT)
-    return words
+        return {NAN_TEXT}
+    return set()
+
+
+# The pseudo-words that take a pass of their own over the text, and what finds them.
+_COSTLY = ((frozenset({TINY, BIG, ROOT}), _number_words),
+           (frozenset({REDUCED_SELECTION}), _selection_words),
+           (frozenset({SELF_COMPARE}), _compare_words),
+           (frozenset({NAN_TEXT}), _nan_words))
+_COSTLY_WORDS = frozenset().union(*(produced for produced, _ in _COSTLY))
 
 
 _BOUND_NEXT = re.compile(r"\s*=(?!=)")
@@ -289,7 +344,8 @@ _EXITS = frozenset({"return", "yield", "await"})
 
 
 def _first_line(stmt: ast.stmt) -> int:
-    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+    decorators = getattr(stmt, "decorator_list", None)
+    return decorators[0].lineno if decorators else stmt.lineno
 
 
 def _names(target: ast.expr, out: list) -> list:
@@ -374,8 +430,10 @@ def _always_kept(stmt: ast.stmt) -> bool:
     return False
 
 
-def _hf_names(body) -> set[str]:
-    names = set()
+def _hf_names(body, source: str) -> set[str]:
+    names: set[str] = set()
+    if "transformers" not in source:
+        return names
     for n in (n for stmt in body if _may_import(stmt) for n in ast.walk(stmt)):
         if isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "transformers":
             names.update(a.asname or a.name for a in n.names)
@@ -533,6 +591,7 @@ class _Rules:
     def __init__(self, rules: Sequence[type]):
         self.statement = [r.triggers for r in rules if r.triggers and r.scope == "statement"]
         self.function = [r.triggers for r in rules if r.triggers and r.scope != "statement"]
+        self.triggers = self.statement + self.function
         self.any_word = frozenset().union(*(g for r in rules for g in r.triggers))
         self.context = frozenset().union(*(r.context for r in rules))
         # the operations among them (a big literal in a config dict makes no script step)
@@ -553,6 +612,17 @@ class _Rules:
         return not words.isdisjoint(self.any_word) and self._met(self.statement, words)
 
 
+_RULE_SETS: dict[tuple, _Rules] = {}
+
+
+def _rules(rules: Sequence[type]) -> _Rules:
+    key = tuple(rules)
+    found = _RULE_SETS.get(key)
+    if found is None:
+        found = _RULE_SETS[key] = _Rules(key)
+    return found
+
+
 class Selection(NamedTuple):
     text: str  # the kept lines, joined
     chunks: list[tuple[int, int]]  # (first line in text, the same line in the source)
@@ -568,21 +638,24 @@ def select(source: str, tree: ast.Module, rules: Sequence[type],
            min_eps: float) -> Optional[Selection]:
     """The parts of a module some rule can care about; None when nothing is worth
     parsing."""
-    return _Selection(source, tree, rules, min_eps).run()
+    selection = _Selection(source, tree, rules, min_eps)
+    return selection.run() if selection.worth_reading() else None
 
 
 class _Selection:
     def __init__(self, source: str, tree: ast.Module, rules: Sequence[type], min_eps: float):
         self.source = source
         self.body = getattr(tree, "body", [])
-        self.rules = _Rules(rules)
+        self.rules = _rules(rules)
         self.min_eps = min_eps
-        self.hf = _hf_names(self.body)
-        self.lines = physical_lines(source)
-        self.code = code_lines(source, self.lines)
+        self.hf = _hf_names(self.body, source)
+        self.code_text = code_of(source)
+        self.lines: list[str] = []  # the source's lines and the code's, read by `run`
+        self.code: list[str] = []
         self.tainted: set[str] = set()  # module-level names bound by a kept statement
         self.named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # constants by pseudo-word
-        self.defined: dict[str, set[str]] = {}  # module-level functions and classes: returns
+        self.defined: dict[str, ast.stmt] = {}  # module-level functions and classes
+        self._returned: dict[ast.stmt, set[str]] = {}
         self.members: dict[int, list[int]] = {}  # a class's first line -> where it may be cut
 
     def words_of(self, first: int, last: int, bound_names=()) -> set[str]:
@@ -599,8 +672,31 @@ class _Selection:
             words.add(HF)
         if self.defined and not words.isdisjoint(self.defined):
             # a call of a function defined above carries what its body computes
-            words.update(*(self.defined[w] for w in words.intersection(self.defined)))
+            words.update(*(self.returned(self.defined[w]) for w in words.intersection(self.defined)))
         return words
+
+    def worth_reading(self) -> bool:
+        """Whether the words of the whole module meet the triggers of some rule: when
+        they do not, no statement's can.  The costly pseudo-words are looked for only
+        while they can still make the difference."""
+        text, rules = self.code_text, self.rules
+        words = _plain_words(text, rules.any_word)
+        if self.hf:
+            words.add(HF)
+        if rules.context and any(c in text for c in rules.context):
+            words.add(CONTEXT)
+        unknown = set(_COSTLY_WORDS)
+        while True:
+            possible = words | unknown
+            maybe = [t for t in rules.triggers if all(not possible.isdisjoint(g) for g in t)]
+            if not maybe:
+                return False
+            if any(all(not words.isdisjoint(g) for g in t) for t in maybe):
+                return True
+            wanted = {w for t in maybe for g in t if words.isdisjoint(g) for w in g}
+            produced, find = next((p, f) for p, f in _COSTLY if not wanted.isdisjoint(p))
+            unknown -= produced
+            words |= find(text, self.min_eps)
 
     def _hit(self, words: set[str]) -> bool:
         return bool(self.tainted and not words.isdisjoint(self.tainted)) or \
@@ -730,7 +826,14 @@ class _Selection:
 
     # ----------------------------------------------------------------- module
     def run(self) -> Optional[Selection]:
-        body, lines, code, rules = self.body, self.lines, self.code, self.rules
+        self.lines = lines = physical_lines(self.source)
+        code = physical_lines(self.code_text) if self.code_text is not self.source else lines
+        if len(code) != len(lines):
+            # a carriage return that the blanking joined to a line feed: the lines are
+            # read as they are (more words, never fewer)
+            code = lines
+        self.code = code
+        body, rules = self.body, self.rules
         targets = [_targets(stmt) for stmt in body]
         bound = Counter(name for names in targets for name in names)
         all_words: list[set[str]] = []
@@ -738,7 +841,6 @@ class _Selection:
         ranges: dict[int, list[tuple[int, int]]] = {}  # kept parts of definitions
         any_trigger = False
         seeded: set[int] = set()
-        returned: dict[int, set[str]] = {}  # words of what each definition returns
         for i, stmt in enumerate(body):
             t = type(stmt)
             hit = False
@@ -760,7 +862,7 @@ class _Selection:
                 words = self.words_of(_first_line(stmt), stmt.end_lineno, targets[i])
                 hit = self._hit(words) or rules.function_met(words)
             if t in _DEFINITIONS:
-                self.defined[stmt.name] = returned[i] = _returned_words(stmt, code)
+                self.defined[stmt.name] = stmt
             all_words.append(words)
             if hit:
                 any_trigger = True
@@ -782,16 +884,16 @@ class _Selection:
         # A class kept for a member may be called too: then its `forward` is needed.
         candidates = [i for i, stmt in enumerate(body)
                       if (not keep[i] or i in ranges and type(stmt) is ast.ClassDef)
-                      and targets[i] and not _inert(stmt, targets[i], bound)
-                      and (type(stmt) not in _DEFINITIONS or self._returns_something(returned[i]))]
+                      and targets[i] and not _inert(stmt, targets[i], bound)]
         grew = True
         while grew:
             grew = False
             for i in candidates:
-                if (not keep[i] or i in ranges and i not in seeded and type(body[i]) is ast.ClassDef) \
-                        and not needed.isdisjoint(targets[i]):
+                stmt = body[i]
+                if (not keep[i] or i in ranges and i not in seeded and type(stmt) is ast.ClassDef) \
+                        and not needed.isdisjoint(targets[i]) \
+                        and (type(stmt) not in _DEFINITIONS or self._returns_something(stmt)):
                     keep[i] = grew = True
-                    stmt = body[i]
                     if type(stmt) is ast.ClassDef:
                         seeded.add(i)
                         found, words = self.class_parts(stmt, True)
@@ -842,7 +944,15 @@ class _Selection:
                 out.append(first)
         return out
 
-    def _returns_something(self, words: set[str]) -> bool:
+    def returned(self, definition: ast.stmt) -> set[str]:
+        """The words of what a module-level function or class returns, read once."""
+        words = self._returned.get(definition)
+        if words is None:
+            words = self._returned[definition] = _returned_words(definition, self.code)
+        return words
+
+    def _returns_something(self, definition: ast.stmt) -> bool:
         """Whether the words a function or class returns (`_returned_words`) name an
         operation some rule knows: what calling it gives may matter to a kept statement."""
+        words = self.returned(definition)
         return not self.rules.any_word.isdisjoint(words) or not _ORIGIN_WORDS.isdisjoint(words)

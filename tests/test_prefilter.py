@@ -174,3 +174,11 @@ def test_a_long_class_is_parsed_in_runs_of_members():
     assert big.name.value == "Big" and len(big.body.body) == 121
     reports = check_source(source, rules=DIVIDE_BY_SUM)
     assert len(reports) == 120 and reports == check_source(source, rules=DIVIDE_BY_SUM, full=True)
+
+
+def test_a_module_whose_words_meet_no_trigger_is_done_before_its_statements():
+    rules = [BY_CODE["NAN302"]]
+    source = "import torch\n\ndef f(x, m):\n    y = x * 2\n    return x.masked_fill(m, -1e4)\n"
+    assert kept(source, rules) is None
+    assert kept(source.replace("-1e4", "-1e9"), rules) is not None
+    assert kept(source.replace("-1e4", "-1e4)  # -1e9"), rules) is None  # a comment says nothing
