@@ -52,6 +52,8 @@ ABS_MAX = "<abs-max>"  # `x.abs().max()`: abs and max in one statement
 SQRT_REDUCE = "<sqrt-reduce>"  # sqrt with a sum or a var: a norm or a std written out
 CONTEXT = "<context>"  # a context word of some rule (Rule.context)
 NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
+# a division, a root or a singular call in the arguments of a `where` (or before `.where`)
+SINGULAR_IN_WHERE = "<where(1/x)>"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
@@ -294,6 +296,27 @@ def _compare_words(text: str, min_eps: float) -> set[str]:
     return set()
 
 
+def _where_words(text: str, min_eps: float) -> set[str]:
+    at = text.find("where")
+    while at >= 0:
+        m = _CALL_OPEN.match(text, at + 5)
+        if m is not None and not (at and (text[at - 1].isalnum() or text[at - 1] == "_")):
+            depth, end = 1, m.end()
+            while depth and end < len(text):
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                end += 1
+            # a method's receiver is somewhere before it: everything before counts
+            region = text[m.end():end] if text[:at].rstrip()[-1:] != "." else text[:end]
+            if _SINGULAR_TEXT.search(region) or "**" in region and _ROOT.search(region):
+                return {SINGULAR_IN_WHERE}
+        at = text.find("where", at + 5)
+    return set()
+
+
+_CALL_OPEN = re.compile(r"\s*\(")
+_SINGULAR_TEXT = re.compile(r"(?<!/)/(?![/=])|(?:log|sqrt|acos|asin|arccos|arcsin|div|pow)")
+
+
 def _nan_words(text: str, min_eps: float) -> set[str]:
     if ("nan" in text or "NaN" in text or "NAN" in text) and _NAN_STRING.search(text):
         return {NAN_TEXT}
@@ -304,7 +327,8 @@ def _nan_words(text: str, min_eps: float) -> set[str]:
 _COSTLY = ((frozenset({TINY, BIG, ROOT}), _number_words),
            (frozenset({REDUCED_SELECTION}), _selection_words),
            (frozenset({SELF_COMPARE}), _compare_words),
-           (frozenset({NAN_TEXT}), _nan_words))
+           (frozenset({NAN_TEXT}), _nan_words),
+           (frozenset({SINGULAR_IN_WHERE}), _where_words))
 _COSTLY_WORDS = frozenset().union(*(produced for produced, _ in _COSTLY))
 
 

@@ -4,6 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import vocab
+from ..engine import DIVISION
 from .base import Rule
 
 _EXP = vocab.NATURAL_EXP
@@ -37,7 +38,9 @@ out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
     fix_safety = None  # guidance only: no automatic rewrite yet
     references = ("torch.logsumexp documentation: numerically stabilized",
                   "torch.nn.functional.softmax documentation")
-    triggers = (frozenset({"exp"}), frozenset({"sum"}))
+    # reported on the log of the sum, or on the division by it
+    triggers = (frozenset({"exp"}), frozenset({"sum"}),
+                frozenset({*vocab.LOG_OPS, DIVISION, "div", "divide", "true_divide"}))
 
     def __init__(self, model, options) -> None:
         super().__init__(model, options)

@@ -8,7 +8,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from .. import vocab
-from ..engine import DIVISION, ROOT
+from ..engine import SINGULAR_IN_WHERE
 from ..model import Model, where_parts
 from .base import Rule
 
@@ -158,8 +158,9 @@ out = x.grad
     fix_safety = None  # guidance only: no automatic rewrite yet
     references = ("torch.where documentation",
                   "JAX FAQ: gradients contain NaN where using where (the same mechanism)")
-    triggers = (frozenset({"where"}),
-                frozenset({*_SINGULAR, "arccos", "arcsin", "pow", "div", DIVISION, ROOT}))
+    # A division or a root counts only in the `where` itself; a singular call also
+    # where it binds a name the `where` reads (`lx = torch.log(x)`).
+    triggers = (frozenset({"where"}), frozenset({*_SINGULAR, "arccos", "arcsin", SINGULAR_IN_WHERE}))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.model.framework(node) in vocab.NO_AUTOGRAD or self.gradient_off():
