@@ -21,7 +21,7 @@ from . import traverse
 from .model import Model
 from .prefilter import (  # noqa: F401  (the pseudo-words are the rules' too)
     ABS_MAX, BIG, CONTEXT, DIVISION, HF, NAN_TEXT, ROOT, REDUCED_SELECTION, SELF_COMPARE,
-    SINGULAR_IN_WHERE, SQRT_REDUCE, TINY,
+    SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY,
     physical_lines, select)
 
 DEFAULT_MIN_EPS = 1e-7

@@ -54,6 +54,9 @@ CONTEXT = "<context>"  # a context word of some rule (Rule.context)
 NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
 # a division, a root or a singular call in the arguments of a `where` (or before `.where`)
 SINGULAR_IN_WHERE = "<where(1/x)>"
+# a value that is a log, sqrt, rsqrt, acos or asin call (`lx = torch.log(x)`), not an
+# expression holding one (`s = q @ k / math.sqrt(d)`)
+SINGULAR_VALUE = "<=log(x)>"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
@@ -317,6 +320,42 @@ _CALL_OPEN = re.compile(r"\s*\(")
 _SINGULAR_TEXT = re.compile(r"(?<!/)/(?![/=])|(?:log|sqrt|acos|asin|arccos|arcsin|div|pow)")
 
 
+def _value_words(text: str, min_eps: float) -> set[str]:
+    for m in _SINGULAR_CALL.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        head = _VALUE_START.search(text, start, m.start())
+        if head is None:
+            return {SINGULAR_VALUE}  # no `=` or `return` on its line: not read back
+        end = text.find("\n", m.start())
+        if not _top_level_operator(text[head.end():end if end >= 0 else len(text)]):
+            return {SINGULAR_VALUE}
+    return set()
+
+
+_SINGULAR_CALL = re.compile(r"(?:log|log2|log10|sqrt|rsqrt|acos|asin|arccos|arcsin)_?\s*\(")
+# the last `=` (not `==`, `<=`, `+=` ...) or `return` before the call on its line
+_VALUE_START = re.compile(r".*(?:(?<![=!<>+\-*/%&|^@:])=(?!=)|\breturn\b)")
+
+
+def _top_level_operator(value: str) -> bool:
+    """Whether a binary or comparison operator joins the outermost terms of a value (a
+    leading sign does not): then the value is that operation, not a call."""
+    depth = 0
+    for c in value.strip().lstrip("+-"):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                return False  # the value ended: it is an argument
+            depth -= 1
+        elif depth == 0:
+            if c in "+-*/@%<>|&^":
+                return True
+            if c in ",;":
+                return False
+    return False
+
+
 def _nan_words(text: str, min_eps: float) -> set[str]:
     if ("nan" in text or "NaN" in text or "NAN" in text) and _NAN_STRING.search(text):
         return {NAN_TEXT}
@@ -328,7 +367,8 @@ _COSTLY = ((frozenset({TINY, BIG, ROOT}), _number_words),
            (frozenset({REDUCED_SELECTION}), _selection_words),
            (frozenset({SELF_COMPARE}), _compare_words),
            (frozenset({NAN_TEXT}), _nan_words),
-           (frozenset({SINGULAR_IN_WHERE}), _where_words))
+           (frozenset({SINGULAR_IN_WHERE}), _where_words),
+           (frozenset({SINGULAR_VALUE}), _value_words))
 _COSTLY_WORDS = frozenset().union(*(produced for produced, _ in _COSTLY))
 
 
@@ -490,7 +530,11 @@ def _returned_words(definition, lines) -> set[str]:
             return set()
         definition = forward[0]
     text = "".join(lines[definition.lineno - 1:definition.end_lineno])
-    return set(_WORD.findall(" ".join(_RETURN.findall(text))))
+    returns = _RETURN.findall(text)
+    words = set(_WORD.findall(" ".join(returns)))
+    if any(_SINGULAR_CALL.search(r) and not _top_level_operator(r) for r in returns):
+        words.add(SINGULAR_VALUE)
+    return words
 
 
 class _Function:

@@ -182,3 +182,17 @@ def test_a_module_whose_words_meet_no_trigger_is_done_before_its_statements():
     assert kept(source, rules) is None
     assert kept(source.replace("-1e4", "-1e9"), rules) is not None
     assert kept(source.replace("-1e4", "-1e4)  # -1e9"), rules) is None  # a comment says nothing
+
+
+def test_a_root_counts_for_a_where_only_as_what_a_branch_holds():
+    rules = [BY_CODE["NAN502"]]
+    source = """
+        import math
+        import torch
+
+        def attend(q, k, mask):
+            scores = q @ k / math.sqrt(k.shape[-1])
+            return torch.where(mask, scores, -1e4)
+        """
+    assert kept(source, rules) is None
+    assert kept(source.replace("q @ k / math.sqrt(k.shape[-1])", "torch.sqrt(q)"), rules) is not None

@@ -8,7 +8,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from .. import vocab
-from ..engine import SINGULAR_IN_WHERE
+from ..engine import SINGULAR_IN_WHERE, SINGULAR_VALUE
 from ..model import Model, where_parts
 from .base import Rule
 
@@ -158,9 +158,9 @@ out = x.grad
     fix_safety = None  # guidance only: no automatic rewrite yet
     references = ("torch.where documentation",
                   "JAX FAQ: gradients contain NaN where using where (the same mechanism)")
-    # A division or a root counts only in the `where` itself; a singular call also
-    # where it binds a name the `where` reads (`lx = torch.log(x)`).
-    triggers = (frozenset({"where"}), frozenset({*_SINGULAR, "arccos", "arcsin", SINGULAR_IN_WHERE}))
+    # What a branch computes, in the `where` itself or bound to a name it reads
+    # (`lx = torch.log(x)`: a local's origin is the call it is bound to).
+    triggers = (frozenset({"where"}), frozenset({SINGULAR_IN_WHERE, SINGULAR_VALUE}))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.model.framework(node) in vocab.NO_AUTOGRAD or self.gradient_off():
