@@ -204,10 +204,16 @@ def _reduced_after(code: str, at: int) -> bool:
             return True
         if m.group(1) not in SHAPE_METHODS:
             return False
-        depth, at = 1, m.end()
-        while depth and at < len(code):
-            depth += {"(": 1, ")": -1}.get(code[at], 0)
-            at += 1
+        at = _past_call(code, m.end())
+
+
+def _past_call(text: str, at: int) -> int:
+    """Where the call whose arguments begin at `at` (just past its `(`) ends."""
+    depth = 1
+    while depth and at < len(text):
+        depth += {"(": 1, ")": -1}.get(text[at], 0)
+        at += 1
+    return at
 
 
 def _reduced_before(code: str, i: int) -> bool:
@@ -304,12 +310,12 @@ def _where_words(text: str, min_eps: float) -> set[str]:
     while at >= 0:
         m = _CALL_OPEN.match(text, at + 5)
         if m is not None and not (at and (text[at - 1].isalnum() or text[at - 1] == "_")):
-            depth, end = 1, m.end()
-            while depth and end < len(text):
-                depth += {"(": 1, ")": -1}.get(text[end], 0)
-                end += 1
+            end = _past_call(text, m.end())
+            before = at - 1
+            while before >= 0 and text[before] in " \t\r\n\\":
+                before -= 1
             # a method's receiver is somewhere before it: everything before counts
-            region = text[m.end():end] if text[:at].rstrip()[-1:] != "." else text[:end]
+            region = text[:end] if before >= 0 and text[before] == "." else text[m.end():end]
             if _SINGULAR_TEXT.search(region) or "**" in region and _ROOT.search(region):
                 return {SINGULAR_IN_WHERE}
         at = text.find("where", at + 5)
