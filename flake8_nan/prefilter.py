@@ -368,6 +368,28 @@ def _nan_words(text: str, min_eps: float) -> set[str]:
     return set()
 
 
+def gate(words: set[str], triggers: Sequence, look: Callable, finders=None) -> bool:
+    """Whether `words`, with what the costly finders add, meet every trigger set of some
+    rule.  A finder is run (`look(find)`) only while a rule still open needs a word it
+    produces, and each at most once: the loop ends after len(finders) + 1 rounds."""
+    pending = list(_COSTLY if finders is None else finders)
+    words = set(words)
+    while True:
+        unknown = frozenset().union(*(produced for produced, _ in pending))
+        possible = words | unknown
+        maybe = [t for t in triggers if all(not possible.isdisjoint(g) for g in t)]
+        if not maybe:
+            return False
+        if any(all(not words.isdisjoint(g) for g in t) for t in maybe):
+            return True
+        wanted = {w for t in maybe for g in t if words.isdisjoint(g) for w in g}
+        i = next((i for i, (produced, _) in enumerate(pending)
+                  if not wanted.isdisjoint(produced)), None)
+        if i is None:
+            return False
+        words |= look(pending.pop(i)[1])
+
+
 # The pseudo-words that take a pass of their own over the text, and what finds them.
 _COSTLY = ((frozenset({TINY, BIG, ROOT}), _number_words),
            (frozenset({REDUCED_SELECTION}), _selection_words),
@@ -759,18 +781,7 @@ class _Selection:
             words.add(HF)
         if rules.context and any(c in text for c in rules.context):
             words.add(CONTEXT)
-        unknown = set(_COSTLY_WORDS)
-        while True:
-            possible = words | unknown
-            maybe = [t for t in rules.triggers if all(not possible.isdisjoint(g) for g in t)]
-            if not maybe:
-                return False
-            if any(all(not words.isdisjoint(g) for g in t) for t in maybe):
-                return True
-            wanted = {w for t in maybe for g in t if words.isdisjoint(g) for w in g}
-            produced, find = next((p, f) for p, f in _COSTLY if not wanted.isdisjoint(p))
-            unknown -= produced
-            words |= find(text, self.min_eps)
+        return gate(words, rules.triggers, lambda find: find(text, self.min_eps))
 
     def _hit(self, words: set[str]) -> bool:
         return bool(self.tainted and not words.isdisjoint(self.tainted)) or \

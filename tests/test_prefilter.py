@@ -196,3 +196,52 @@ def test_a_root_counts_for_a_where_only_as_what_a_branch_holds():
         """
     assert kept(source, rules) is None
     assert kept(source.replace("q @ k / math.sqrt(k.shape[-1])", "torch.sqrt(q)"), rules) is not None
+
+
+# ------------------------------------------------------------------ the module gate
+def _rule_sets():
+    from flake8_nan.registry import RULES
+    yield "default", tuple(r for r in RULES if r.default_enabled)
+    yield "all", RULES
+    for r in RULES:
+        yield r.code, (r,)
+
+
+def test_the_gate_ends_and_agrees_with_finding_everything_for_every_open_combination():
+    """Each rule set, with the plain words that leave a rule open only on costly
+    pseudo-words, and each combination of what the costly finders would find: the gate
+    runs each finder at most once and answers as if it had found everything."""
+    import itertools
+
+    from flake8_nan.prefilter import _COSTLY, _COSTLY_WORDS, _rules, gate
+
+    costly = sorted(_COSTLY_WORDS)
+    checked = 0
+    for label, rules in _rule_sets():
+        triggers = _rules(rules).triggers
+        # one plain word from every group a costly word cannot fill, per rule
+        opens = {frozenset(sorted(g)[0] for g in t if g.isdisjoint(_COSTLY_WORDS)) for t in triggers}
+        for plain in opens | {frozenset()}:
+            for n in range(len(costly) + 1):
+                for present in itertools.combinations(costly, n):
+                    present = set(present)
+                    calls = []
+
+                    def look(find):
+                        calls.append(find)
+                        return next(p for p, f in _COSTLY if f is find) & present
+
+                    got = gate(set(plain), triggers, look)
+                    everything = set(plain) | present
+                    assert got == any(all(not everything.isdisjoint(g) for g in t)
+                                      for t in triggers), (label, plain, present)
+                    assert len(calls) == len(set(calls)) <= len(_COSTLY), (label, plain, present)
+                    checked += 1
+    assert checked > 1000
+
+
+def test_a_where_with_a_float_literal_is_done_at_once():
+    source = "import torch\ny = torch.where(m, x, 0.0)\n"
+    from flake8_nan.registry import RULES
+    for rules in (tuple(r for r in RULES if r.default_enabled), RULES):
+        assert select(source, ast.parse(source), rules, 1e-7) is None
