@@ -14,6 +14,7 @@ from typing import Iterator, Optional, Sequence
 
 from . import notebooks, selection
 from .config import Settings
+from .budget import Stopped, seconds_for, time_limit
 from .engine import Options, check_source
 from .fixes import fix_source
 from .formats import Finding
@@ -78,7 +79,7 @@ def read(path: str, stdin_data: Optional[bytes] = None) -> tuple[str, str]:
 class Checker:
     def __init__(self, settings: Settings, fix: bool = False, unsafe: bool = False):
         self.settings = settings
-        self.options = Options(min_eps=settings.min_eps)
+        self.options = Options(min_eps=settings.min_eps, file_timeout=settings.file_timeout)
         self.fix = fix
         self.unsafe = unsafe
 
@@ -95,8 +96,8 @@ class Checker:
         if selection.file_silenced(lines):
             return result
         if self.fix:
-            fixed = fix_source(source, rules, self.options, unsafe=self.unsafe)
-            if fixed.changed:
+            fixed = self._fixed(source, rules)
+            if fixed is not None and fixed.changed:
                 result.original_source, result.fixed_source = source, fixed.source
                 result.fixes = [Finding(path, r.line, r.col, r.code, r.message)
                                 for r in fixed.applied]
@@ -107,6 +108,16 @@ class Checker:
             if not selection.silenced(r.code, line):
                 result.findings.append(Finding(path, r.line, r.col, r.code, r.message))
         return result
+
+    def _fixed(self, source: str, rules):
+        """The safe (and, if asked, unsafe) fixes applied; None past the file's budget,
+        when the file is left as it was and checked as it is."""
+        per_unit = self.options.file_timeout
+        try:
+            with time_limit(seconds_for(source, per_unit) if per_unit > 0 else None):
+                return fix_source(source, rules, self.options, unsafe=self.unsafe)
+        except Stopped:
+            return None
 
     def check_path(self, path: str, display: Optional[str] = None,
                    stdin_data: Optional[bytes] = None) -> FileResult:

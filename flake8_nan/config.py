@@ -17,6 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from .budget import DEFAULT_FILE_TIMEOUT
 from .engine import DEFAULT_MIN_EPS
 
 DEFAULT_EXCLUDE = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox",
@@ -25,7 +26,7 @@ DEFAULT_EXCLUDE = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", 
                    "site-packages")
 
 KEYS = ("select", "extend-select", "ignore", "extend-ignore", "exclude", "extend-exclude",
-        "per-file-ignores", "nan-min-eps")
+        "per-file-ignores", "nan-min-eps", "nan-file-timeout")
 
 
 class ConfigError(ValueError):
@@ -42,6 +43,7 @@ class Settings:
     extend_exclude: list[str] = field(default_factory=list)
     per_file_ignores: list[tuple[str, list[str]]] = field(default_factory=list)
     min_eps: float = DEFAULT_MIN_EPS
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
     source: str = ""  # the config file the settings came from
 
 
@@ -58,6 +60,17 @@ def parse_min_eps(value, where: str) -> float:
         raise ConfigError(f"{where}: nan-min-eps must be a number, got {value!r}") from None
     if not number > 0:
         raise ConfigError(f"{where}: nan-min-eps must be positive, got {value!r}")
+    return number
+
+
+def parse_file_timeout(value, where: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: nan-file-timeout must be a number, got {value!r}") from None
+    if not 0 <= number < float("inf"):
+        raise ConfigError(f"{where}: nan-file-timeout must be 0 (no limit) or positive, "
+                          f"got {value!r}")
     return number
 
 
@@ -82,6 +95,8 @@ def apply(settings: Settings, values: dict, where: str) -> None:
         attr = key.replace("-", "_")
         if key == "nan-min-eps":
             settings.min_eps = parse_min_eps(value, where)
+        elif key == "nan-file-timeout":
+            settings.file_timeout = parse_file_timeout(value, where)
         elif key == "per-file-ignores":
             settings.per_file_ignores = parse_per_file_ignores(value)
         else:

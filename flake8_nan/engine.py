@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from typing import NamedTuple, Optional, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import traverse
+from .budget import DEFAULT_FILE_TIMEOUT, Stopped, seconds_for, time_limit
 from .model import Model
-from .prefilter import (  # noqa: F401  (the pseudo-words are the rules' too)
-    ABS_MAX, BIG, CONTEXT, DIVISION, HF, NAN_TEXT, ROOT, REDUCED_SELECTION, SELF_COMPARE,
-    SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY,
-    physical_lines, select)
+from .positions import resolve
+from .prefilter import physical_lines, select
 
 DEFAULT_MIN_EPS = 1e-7
 
@@ -30,6 +28,8 @@ DEFAULT_MIN_EPS = 1e-7
 @dataclass(frozen=True)
 class Options:
     min_eps: float = DEFAULT_MIN_EPS
+    # seconds per 1,000 lines (at least once) the analysis of one file may take; 0: no limit
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
 
 
 class Report(NamedTuple):
@@ -51,8 +51,12 @@ def check_source(source: str, tree: Optional[ast.AST] = None, options: Options =
     # file.  It is paused for the call and left as it was.
     collecting = gc.isenabled()
     gc.disable()
+    budget = seconds_for(source, options.file_timeout) if options.file_timeout > 0 else None
     try:
-        return _check_source(source, tree, options, rules, full)
+        with time_limit(budget):
+            return _check_source(source, tree, options, rules, full)
+    except Stopped:
+        return [stopped_report(budget, options.file_timeout)]
     finally:
         if collecting:
             gc.enable()
@@ -80,7 +84,8 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
         module = parse(text, starts, members)
     except (Exception, RecursionError):  # libcst rejects some code that ast accepts
         return []
-    reports = run_rules(module, rules, options)
+    # the whole source's tree serves where the whole source was parsed
+    reports = run_rules(module, rules, options, text, tree if text is source else None)
     if len(chunks) == 1 and chunks[0] == (1, 1):
         return reports
     starts = [c[0] for c in chunks]
@@ -89,6 +94,19 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
         first, original = chunks[max(bisect.bisect_right(starts, r.line) - 1, 0)]
         out.append(r._replace(line=r.line - first + original))
     return out
+
+
+def _statement(marks: list, rule: int, k: int) -> Optional[cst.CSTNode]:
+    """The top-level statement in which the `k`-th report of rule number `rule` was made."""
+    counts = [m[1][rule] for m in marks]
+    at = bisect.bisect_right(counts, k) - 1
+    return marks[at][0] if at >= 0 else None
+
+
+def stopped_report(budget: float, per_unit: float) -> Report:
+    return Report(1, 0, "NAN000", f"analysis of this file stopped after {budget:g} s "
+                  f"(nan-file-timeout: {per_unit:g} s per 1,000 lines); no other NAN report "
+                  "is shown for it")
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -183,32 +201,45 @@ def _parse_class(lines: list[str], first: int, end: int, members: Sequence[int])
     return head.with_changes(body=[classes[0].with_changes(body=whole)])
 
 
-def run_rules(module: cst.Module, rules: Sequence[type], options: Options) -> list[Report]:
-    return [report for report, _fix in run_rules_with_fixes(module, rules, options)]
+def run_rules(module: cst.Module, rules: Sequence[type], options: Options,
+              text: Optional[str] = None, tree: Optional[ast.Module] = None) -> list[Report]:
+    return [report for report, _fix in run_rules_with_fixes(module, rules, options, text, tree)]
 
 
-def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Options) -> list:
-    """(Report, Fix or None) pairs, sorted by position."""
+def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Options,
+                         text: Optional[str] = None, tree: Optional[ast.Module] = None) -> list:
+    """(Report, Fix or None) pairs, sorted by position.  `text` is the code `module` was
+    parsed from and `tree` its `ast`, where at hand (they locate statements)."""
     model = Model()
     instances = [rule(model, options) for rule in rules]
+    # (top-level statement, how many reports each rule had made when it was entered):
+    # a report belongs to the last statement entered before it was made, and one made
+    # after the last (a rule's verdict at the end of the module) to none known
+    marks: list[tuple[Optional[cst.CSTNode], tuple[int, ...]]] = []
+
+    def on_statement(stmt: Optional[cst.CSTNode]) -> None:
+        marks.append((stmt, tuple(len(r.reports) for r in instances)))
+
     try:
-        traverse.visit(module, [model, *instances])
+        traverse.visit(module, [model, *instances], on_statement)
     except RecursionError:  # nesting deeper than Python's stack: too deep to judge
         return []
     except Exception as exc:  # a bug in the model: no rule can be trusted
         return [(Report(1, 0, "NAN000", f"internal error in the semantic model: {exc!r}"), None)]
-    found = [(node, rule.code, msg, fix) for rule in instances for node, msg, fix in rule.reports]
+    found = [(node, rule.code, msg, fix, _statement(marks, i, k))
+             for i, rule in enumerate(instances) for k, (node, msg, fix) in enumerate(rule.reports)]
     failed = [r for r in instances if r.error is not None]
     out = []
     if found or failed:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = resolve(module, module.code if text is None else text, tree,
+                            [(f[0], f[4]) for f in found] + [(r.error_node, None) for r in failed])
         for r in failed:
             where = positions.get(r.error_node)
             line, col = (where.start.line, where.start.column) if where else (1, 0)
             out.append((Report(line, col, "NAN000",
                                f"internal error in {type(r).__name__}: {r.error!r}"), None))
         seen = set()
-        for node, code, msg, fix in found:
+        for node, code, msg, fix, _ in found:
             start = positions[node].start
             key = (start.line, start.column, code)
             if key not in seen:

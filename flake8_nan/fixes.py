@@ -14,6 +14,7 @@ from typing import Sequence
 
 import libcst as cst
 
+from . import traverse
 from .engine import Options, Report, check_source, run_rules, run_rules_with_fixes
 
 MAX_ROUNDS = 5
@@ -95,7 +96,7 @@ def _subtree_ids(node: cst.CSTNode) -> set[int]:
     while todo:
         n = todo.pop()
         ids.add(id(n))
-        todo.extend(n.children)
+        todo.extend(traverse.children(n))
     return ids
 
 

@@ -158,11 +158,19 @@ class Model(cst.BatchableCSTVisitor):
         names = Model.__dict__.get("_names") or _cache_names(Model)
         return {name: getattr(self, name) for name in names}
 
-    def __init__(self, prescan: bool = False, stack: Sequence[Scope] = ()):
+    def __init__(self, prescan: bool = False, stack: Sequence[Scope] = (),
+                 frameworks: Optional[set] = None):
         super().__init__()
         self.stack: list[Scope] = list(stack) or [Scope("module", None)]
+        # the frameworks some import names, in any scope (shared with the models of
+        # methods read ahead): with none but PyTorch, no call can be another's
+        self.frameworks: set[str] = set() if frameworks is None else frameworks
         self.frames: list[_Frame] = []
         self.prescan = prescan  # recording self.<attr> bindings of one __init__
+        # (id(expr), depth) -> origin and (id(call), -1) -> operation, valid until the next
+        # binding or scope change: an origin asks for its operands' several times over,
+        # which compounds with nesting
+        self._memo: dict[tuple[int, int], tuple[cst.CSTNode, object]] = {}
 
     # ---------------------------------------------------------------- scopes
     @property
@@ -191,14 +199,21 @@ class Model(cst.BatchableCSTVisitor):
                 frame.before.setdefault(name, scope.names.get(name))
                 frame.facts.setdefault(name, []).append(fact)
         scope.names[name] = fact
+        self._memo.clear()
+        if fact.qualname is not None:
+            found = vocab.framework(fact.qualname)
+            if found:
+                self.frameworks.add(found)
 
     def _push(self, kind: str, name: str = "") -> Scope:
         scope = Scope(kind, self.scope, name)
         self.stack.append(scope)
+        self._memo.clear()
         return scope
 
     def _pop(self, *_args) -> None:
         self.stack.pop()
+        self._memo.clear()
 
     def _bind_targets(self, target: cst.CSTNode, fact: Fact = UNKNOWN) -> None:
         if isinstance(target, cst.Name):
@@ -214,6 +229,7 @@ class Model(cst.BatchableCSTVisitor):
                 attr = target.attr.value
                 old = owner.attrs.get(attr)
                 owner.attrs[attr] = fact if old is None or old.key() == fact.key() else UNKNOWN
+                self._memo.clear()
 
     # -------------------------------------------------------------- visitors
     def visit_Import(self, node: cst.Import) -> None:
@@ -283,11 +299,12 @@ class Model(cst.BatchableCSTVisitor):
             return
         for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
-                sub = Model(prescan=True, stack=self.stack)
+                sub = Model(prescan=True, stack=self.stack, frameworks=self.frameworks)
                 traverse.visit(stmt, [sub])
             elif isinstance(stmt, cst.FunctionDef) and _returns_at_end(stmt):
                 # a method called from one defined before it: its return value is known
-                traverse.visit(stmt, [Model(stack=self.stack)])
+                traverse.visit(stmt, [Model(stack=self.stack, frameworks=self.frameworks)])
+        self._memo.clear()  # what they bound in the class scope
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self._leave_definition(node, "module_class", self._module_class_output)
@@ -319,6 +336,7 @@ class Model(cst.BatchableCSTVisitor):
             candidates = facts + ([before] if before is not None else [])
             if len({f.key() for f in candidates}) > 1:
                 frame.scope.names[name] = UNKNOWN
+        self._memo.clear()
 
     leave_If = leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _close_frame
 
@@ -419,6 +437,15 @@ class Model(cst.BatchableCSTVisitor):
     def call_op(self, call: cst.CSTNode) -> Optional[Op]:
         if not isinstance(call, cst.Call):
             return None
+        key = (id(call), -1)  # rules ask it of the same call many times over
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is call:
+            return hit[1]
+        found = self._call_op(call)
+        self._memo[key] = (call, found)
+        return found
+
+    def _call_op(self, call: cst.Call) -> Optional[Op]:
         func = call.func
         qn = self.qualname(func)
         if qn is not None:
@@ -496,6 +523,15 @@ class Model(cst.BatchableCSTVisitor):
         return self._origin(expr, 0)
 
     def _origin(self, expr: cst.CSTNode, depth: int) -> Optional[Origin]:
+        key = (id(expr), depth)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is expr:  # not a node since freed whose id is reused
+            return hit[1]
+        found = self._compute_origin(expr, depth)
+        self._memo[key] = (expr, found)
+        return found
+
+    def _compute_origin(self, expr: cst.CSTNode, depth: int) -> Optional[Origin]:
         if depth > _MAX_DEPTH:
             return None
         if isinstance(expr, (cst.Name, cst.Attribute)) and self.qualname(expr) in vocab.INF_NAMES:
@@ -858,8 +894,10 @@ class Model(cst.BatchableCSTVisitor):
         """Whether `node` calls a function of a framework other than PyTorch or names a value
         one produced, or the module does not import torch: a rewrite in PyTorch's spelling
         would not fit it."""
-        if not any((f.qualname or "").startswith("torch") for f in self.stack[0].names.values()):
+        if "torch" not in self.frameworks:
             return True
+        if len(self.frameworks) == 1:
+            return False
         made = [o.node for o in map(self.origin, _names_read(node)) if o is not None]
         return any(found != "torch" for n in (node, *made) if isinstance(n, cst.CSTNode)
                    for found in self._frameworks_in(n))
@@ -872,12 +910,14 @@ class Model(cst.BatchableCSTVisitor):
             found = self.framework(n) if isinstance(n, cst.Call) else ""
             if found:
                 yield found
-            todo.extend(n.children)
+            todo.extend(traverse.children(n))
 
     def framework_of(self, *nodes: Optional[cst.CSTNode]) -> str:
         """The framework whose spelling a fix for `nodes` should use: that of the outermost
         known function called in the first of them that calls one (`np.log(p)`), else the
         module's (`mask.sum()` in a module that imports only NumPy), else "torch"."""
+        if self.frameworks <= {"torch"}:
+            return "torch"
         for node in nodes:
             for found in self._frameworks_in(node):
                 return found
@@ -990,7 +1030,7 @@ def _names_read(node: cst.CSTNode):
         elif isinstance(n, cst.Arg):
             todo.append(n.value)
         else:
-            todo.extend(n.children)
+            todo.extend(traverse.children(n))
 
 
 def _sum_positive(inner: Optional[Origin]) -> bool:

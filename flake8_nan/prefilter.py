@@ -40,23 +40,8 @@ from typing import Callable, NamedTuple, Optional, Sequence
 
 from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
 
-# Pseudo-words a statement can carry besides its identifiers.
-DIVISION = "/"
-TINY = "<tiny>"  # a float literal below the eps threshold
-HF = "<hf>"  # a name imported from transformers
-BIG = "<big>"  # a number literal beyond the float16 range, or a power
-ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
-REDUCED_SELECTION = "<x[m].mean()>"  # a mean, std or var of x[i], i maybe a mask
-SELF_COMPARE = "<x==x>"  # a value compared with itself: x != x
-ABS_MAX = "<abs-max>"  # `x.abs().max()`: abs and max in one statement
-SQRT_REDUCE = "<sqrt-reduce>"  # sqrt with a sum or a var: a norm or a std written out
-CONTEXT = "<context>"  # a context word of some rule (Rule.context)
-NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
-# a division, a root or a singular call in the arguments of a `where` (or before `.where`)
-SINGULAR_IN_WHERE = "<where(1/x)>"
-# a value that is a log, sqrt, rsqrt, acos or asin call (`lx = torch.log(x)`), not an
-# expression holding one (`s = q @ k / math.sqrt(d)`)
-SINGULAR_VALUE = "<=log(x)>"
+from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, HF, NAN_TEXT, REDUCED_SELECTION, ROOT,
+                    SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY)
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 

@@ -47,6 +47,7 @@ def _subclasses(base: type) -> frozenset[type]:
 
 _NODE_TYPES = _subclasses(cst.CSTNode)
 _TRIVIA = _trivia()
+_CODE_TYPES = _NODE_TYPES - _TRIVIA
 _TRIVIA_NAMES = frozenset(t.__name__ for t in _TRIVIA)
 
 
@@ -96,11 +97,28 @@ def _fields(node: cst.CSTNode) -> tuple[str, ...]:
     return fields
 
 
+def children(node: cst.CSTNode):
+    """The child nodes of `node` that are not whitespace or punctuation, in libcst's
+    order: what `node.children` gives without the trivia, and without the full visit
+    that libcst runs to build that list."""
+    enter = _CODE_TYPES
+    for field in _fields(node):
+        value = getattr(node, field)
+        kind = type(value)
+        if kind in enter:
+            yield value
+        elif kind is tuple or kind is list:
+            for child in value:
+                if type(child) in enter:
+                    yield child
+
+
 def visit(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor],
           on_statement: Optional[Callable[[cst.CSTNode], None]] = None) -> bool:
     """What `libcst.visit_batched(node, visitors)` does to read-only visitors.
-    `on_statement` is called before each statement of a module's body is entered;
-    False when it was not (visitors of attributes leave the work to libcst)."""
+    `on_statement` is called before each statement of a module's body is entered, and
+    with None after the last; False when it was not (visitors of attributes leave the
+    work to libcst)."""
     visit_fns: dict[str, list[Callable]] = {}
     leave_fns: dict[str, list[Callable]] = {}
     for v in visitors:
@@ -152,6 +170,7 @@ def visit(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor],
                     walk(child)
                 elif type(child) in enter:
                     walk(child)
+        on_statement(None)
         for fn in leave_fns.get("Module", ()):
             fn(node)
         return True

@@ -38,3 +38,24 @@ def compare(expect, actual) -> list[str]:
 
 def fixture_files():
     return sorted(p for p in FIXTURES.glob("*.py") if not p.name.endswith(".fixed.py"))
+
+
+# ------------------------------------------------------------------ every test path
+# The rule sets every test path runs: what users run (the rules on by default) and
+# every rule.  Each file is linted under a time limit; a file past it fails the test.
+LIMIT_PER_1000_LINES = 10.0
+
+
+def rule_sets():
+    from flake8_nan.registry import RULES
+    return {"default": tuple(r for r in RULES if r.default_enabled), "all": RULES}
+
+
+def lint(source: str, rules, full: bool = False, tree=None, min_eps: float = 1e-7):
+    """check_source under the test time limit; a file that runs past it fails."""
+    from flake8_nan.engine import Options, check_source
+    options = Options(min_eps=min_eps, file_timeout=LIMIT_PER_1000_LINES)
+    reports = check_source(source, tree, options, rules, full=full)
+    stopped = [r for r in reports if r.code == "NAN000" and "stopped after" in r.message]
+    assert not stopped, stopped[0].message
+    return reports

@@ -4,9 +4,8 @@ import sys
 
 import pytest
 
-from flake8_nan.engine import check_source
 from flake8_nan.registry import RULES
-from fixture_expectations import compare, expected, fixture_files
+from fixture_expectations import compare, expected, fixture_files, lint, rule_sets
 
 FILES = fixture_files()
 
@@ -37,9 +36,23 @@ def test_fixture(path):
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_fast_path_equals_full_parse(path):
+def test_default_rules_report_exactly_the_expectations_of_their_codes(path):
+    """What a user gets without naming any rule: the expectations of the codes on by
+    default, no more and no less (in process, under the test time limit)."""
+    default = rule_sets()["default"]
+    codes = {r.code for r in default}
+    expect = [e for e in expected(path) if e[1] in codes]
+    got = [(r.line, r.code, r.col + 1) for r in lint(path.read_text(encoding="utf-8"), default)]
+    problems = compare(expect, got)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("rules", ["default", "all"])
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_fast_path_equals_full_parse(path, rules):
     source = path.read_text(encoding="utf-8")
-    assert check_source(source) == check_source(source, full=True)
+    chosen = rule_sets()[rules]
+    assert lint(source, chosen) == lint(source, chosen, full=True)
 
 
 def test_every_rule_has_a_fixture():
@@ -60,7 +73,9 @@ def _sample():
     return sample_files()
 
 
+@pytest.mark.parametrize("rules", ["default", "all"])
 @pytest.mark.parametrize("path", _sample(), ids=lambda p: p.name)
-def test_fast_path_equals_full_parse_on_real_code(path):
+def test_fast_path_equals_full_parse_on_real_code(path, rules):
     source = path.read_text(encoding="utf-8")
-    assert check_source(source, rules=RULES) == check_source(source, rules=RULES, full=True)
+    chosen = rule_sets()[rules]
+    assert lint(source, chosen) == lint(source, chosen, full=True)

@@ -6,10 +6,11 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, strategies as st  # noqa: E402
 
-from flake8_nan.engine import check_source  # noqa: E402
+from flake8_nan.budget import Stopped, seconds_for, time_limit  # noqa: E402
 from flake8_nan.fixes import fix_source  # noqa: E402
 from flake8_nan.registry import RULES  # noqa: E402
-from fixture_expectations import FIXTURES, fixture_files  # noqa: E402
+from fixture_expectations import (  # noqa: E402
+    FIXTURES, LIMIT_PER_1000_LINES, fixture_files, lint, rule_sets)
 
 SOURCES = [p.read_text(encoding="utf-8") for p in fixture_files()]
 TOKENS = ["torch.log(", "(", ")", ".sum()", "/", "+ 1e-10", "self.eps", "F.softmax(x, -1)",
@@ -18,9 +19,12 @@ TOKENS = ["torch.log(", "(", ")", ".sum()", "/", "+ 1e-10", "self.eps", "F.softm
 
 
 def exercise(source: str) -> None:
-    """Every entry point on one source: none may raise; fixes must stay valid and stable."""
-    fast = check_source(source)
-    assert all(r.code != "NAN000" for r in fast), fast
+    """Every entry point on one source, with the rules on by default and with every
+    rule, each under the test time limit: none may raise or run past it; the fast path
+    reports what the full parse reports; fixes must stay valid and stable."""
+    fast = {name: lint(source, rules) for name, rules in rule_sets().items()}
+    for reports in fast.values():
+        assert all(r.code != "NAN000" for r in reports), reports
     try:
         ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -30,11 +34,20 @@ def exercise(source: str) -> None:
         valid = compile
     except (SyntaxError, ValueError):
         valid = ast.parse
-    assert fast == check_source(source, full=True)
+    for name, rules in rule_sets().items():
+        assert fast[name] == lint(source, rules, full=True), name
     for unsafe in (False, True):
-        once = fix_source(source, RULES, unsafe=unsafe).source
+        once = fixed(source, unsafe)
         valid(once, "<fixed>", "exec") if valid is compile else valid(once)
-        assert fix_source(once, RULES, unsafe=unsafe).source == once
+        assert fixed(once, unsafe) == once
+
+
+def fixed(source: str, unsafe: bool) -> str:
+    try:
+        with time_limit(seconds_for(source, LIMIT_PER_1000_LINES)):
+            return fix_source(source, RULES, unsafe=unsafe).source
+    except Stopped:
+        pytest.fail(f"fixing ran past {LIMIT_PER_1000_LINES} s per 1,000 lines")
 
 
 @st.composite

@@ -4,7 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import vocab
-from ..engine import DIVISION
+from ..words import DIVISION
 from .base import Rule
 
 _EXP = vocab.NATURAL_EXP

@@ -4,7 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import vocab
-from ..engine import DIVISION, SELF_COMPARE
+from ..words import DIVISION, SELF_COMPARE
 from .base import Rule
 
 # Origins whose value is computed from their operand(s) elementwise or by a

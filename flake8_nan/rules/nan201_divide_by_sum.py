@@ -2,7 +2,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..engine import DIVISION
+from ..words import DIVISION
 from .base import DivisionRule, Fix, method_call
 from .nan502_where_gradient import DefersToWhere
 

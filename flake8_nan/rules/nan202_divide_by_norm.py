@@ -3,7 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..engine import ABS_MAX, DIVISION, SQRT_REDUCE
+from ..words import ABS_MAX, DIVISION, SQRT_REDUCE
 from ..model import Op
 from .base import DivisionRule
 

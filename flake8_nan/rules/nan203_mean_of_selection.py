@@ -4,7 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import vocab
-from ..engine import REDUCED_SELECTION
+from ..words import REDUCED_SELECTION
 from .base import Rule
 
 _REDUCTIONS = {"mean": "mean", "nanmean": "mean", "std": "std", "var": "var"}

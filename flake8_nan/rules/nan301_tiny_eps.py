@@ -4,7 +4,7 @@ import libcst as cst
 
 from ..model import Const, fmt
 from .base import Fix, Rule
-from ..engine import TINY
+from ..words import TINY
 
 
 class TinyEps(Rule):

@@ -3,8 +3,8 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import vocab
-from ..engine import BIG
+from .. import traverse, vocab
+from ..words import BIG
 from ..model import fmt, where_parts
 from .base import Fix, Rule
 
@@ -123,6 +123,6 @@ out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
 def _parts(expr: cst.CSTNode):
     """The expression and every expression inside it."""
     yield expr
-    for child in expr.children:
+    for child in traverse.children(expr):
         if isinstance(child, cst.BaseExpression):
             yield from _parts(child)

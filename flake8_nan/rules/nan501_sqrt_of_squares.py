@@ -2,7 +2,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..engine import ROOT
+from ..words import ROOT
 from ..model import Origin
 from .. import vocab
 from .base import Fix, Rule

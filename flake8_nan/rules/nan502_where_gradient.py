@@ -7,8 +7,8 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from .. import vocab
-from ..engine import SINGULAR_IN_WHERE, SINGULAR_VALUE
+from .. import traverse, vocab
+from ..words import SINGULAR_IN_WHERE, SINGULAR_VALUE
 from ..model import Model, where_parts
 from .base import Rule
 
@@ -21,7 +21,7 @@ _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     yield node
-    for child in node.children:
+    for child in traverse.children(node):
         yield from _walk(child)
 
 

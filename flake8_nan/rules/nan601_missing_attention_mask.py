@@ -1,6 +1,6 @@
 import libcst as cst
 
-from ..engine import HF
+from ..words import HF
 from ..model import keyword, positional
 from .base import Rule
 

@@ -2,7 +2,7 @@
 import libcst as cst
 
 from .. import vocab
-from ..engine import NAN_TEXT
+from ..words import NAN_TEXT
 from .base import Fix, Rule
 
 _OUTCOME = {

@@ -1,0 +1,90 @@
+"""Where reported nodes start, computed for the statements that hold them only.
+
+libcst's `PositionProvider` regenerates the code of the whole module, and
+`MetadataWrapper.resolve` then walks every node once more; on a file where
+most statements are parsed, that costs as much as the parse.  A top-level
+statement's first line is known from the stdlib `ast` of the same text, so
+the code of just that statement is regenerated, from that line, with
+libcst's own position-recording state.  tests/test_positions.py checks this
+node for node against `PositionProvider`.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Iterable, Optional, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+
+def first_lines(module: cst.Module, tree: ast.Module) -> Optional[list[int]]:
+    """The line where the code of each statement of `module.body` begins (its leading
+    comment and blank lines included), read from `tree`, the `ast` of the same text;
+    None where the two do not line up."""
+    out, k, body = [], 0, tree.body
+    for stmt in module.body:
+        n = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        if k + n > len(body):
+            return None
+        first = body[k]
+        line = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))])
+        decorators = getattr(stmt, "decorators", ())
+        if decorators:
+            line -= len(decorators[0].leading_lines)
+        out.append(line - len(stmt.leading_lines))
+        k += n
+    return out if k == len(body) else None
+
+
+def statement_positions(module: cst.Module, stmt: cst.CSTNode, line: int) -> dict:
+    """Every node of the top-level statement `stmt`, whose code begins at `line`, with
+    its range, as `PositionProvider` gives it."""
+    provider = PositionProvider()
+    state = PositionProvidingCodegenState(default_indent=module.default_indent,
+                                          default_newline=module.default_newline,
+                                          provider=provider, line=line)
+    stmt._codegen(state)
+    return provider._computed
+
+
+def resolve(module: cst.Module, text: str, tree: Optional[ast.Module],
+            wanted: Sequence[tuple[cst.CSTNode, Optional[cst.CSTNode]]]) -> dict:
+    """The ranges of the nodes in `wanted`, given as (node, the top-level statement that
+    holds it, or None where not known).  Statements are regenerated once each; nodes
+    whose statement is not known, or not where it was said to be, fall back to the
+    whole module's positions."""
+    found: dict = {}
+    by_statement: dict[int, list] = {}
+    for node, stmt in wanted:
+        if stmt is not None:
+            by_statement.setdefault(id(stmt), []).append(node)
+    lines = None
+    if by_statement:
+        try:
+            lines = first_lines(module, tree if tree is not None else ast.parse(text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            lines = None
+    if lines is not None:
+        for stmt, line in zip(module.body, lines):
+            nodes = by_statement.get(id(stmt))
+            if nodes:
+                computed = statement_positions(module, stmt, line)
+                found.update((n, computed[n]) for n in nodes if n in computed)
+    missing = [n for n, _ in wanted if n not in found]
+    if missing:
+        whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        found.update((n, whole[n]) for n in missing if n in whole)
+    return found
+
+
+def all_ranges(module: cst.Module, text: str, tree: Optional[ast.Module] = None) -> Iterable:
+    """(node, range) for every node of every top-level statement, the statement way: what
+    the tests compare with `PositionProvider`."""
+    lines = first_lines(module, tree if tree is not None else ast.parse(text))
+    assert lines is not None
+    for stmt, line in zip(module.body, lines):
+        yield from statement_positions(module, stmt, line).items()
+
+
+__all__ = ["all_ranges", "first_lines", "resolve", "statement_positions"]
