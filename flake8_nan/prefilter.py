@@ -180,8 +180,8 @@ _REDUCTION_OF = re.compile(r"\b(?:nan)?(?:mean|std|var)\s*\(\s*[\w.]+\Z")
 
 def _reduced_after(code: str, at: int) -> bool:
     """Whether the value ending before `at` is reduced by a method, through methods
-    that keep its elements (`x[m].float().mean()`)."""
-    while True:
+    that keep its elements (`x[m].float().mean()`).  Each round moves past one call."""
+    while at < len(code):
         m = _METHOD_CALL.match(code, at)
         if m is None:
             return False
@@ -190,6 +190,7 @@ def _reduced_after(code: str, at: int) -> bool:
         if m.group(1) not in SHAPE_METHODS:
             return False
         at = _past_call(code, m.end())
+    return False
 
 
 def _past_call(text: str, at: int) -> int:
@@ -359,7 +360,7 @@ def gate(words: set[str], triggers: Sequence, look: Callable, finders=None) -> b
     produces, and each at most once: the loop ends after len(finders) + 1 rounds."""
     pending = list(_COSTLY if finders is None else finders)
     words = set(words)
-    while True:
+    while True:  # each round returns or pops a finder
         unknown = frozenset().union(*(produced for produced, _ in pending))
         possible = words | unknown
         maybe = [t for t in triggers if all(not possible.isdisjoint(g) for g in t)]
@@ -646,7 +647,7 @@ class _Function:
         keep.update(k for k in range(1, n) if not words[k].isdisjoint(_EXITS))
         needed: set[str] = set()
         grew = True
-        while grew:
+        while grew:  # each round keeps one more part, or ends
             grew = False
             for k in keep:
                 if k:  # the signature reads its parameters' defaults, not the locals
@@ -851,7 +852,7 @@ class _Selection:
         by_name = {f.fn.name: k for k, f in funcs.items()}
         todo = list(kept)
         attrs: set[str] = set()
-        while todo:
+        while todo:  # a method is queued again only when it keeps more parts
             k = todo.pop()
             f = funcs[k]
             if len(kept[k]) == f.parts:
@@ -956,7 +957,7 @@ class _Selection:
                       if (not keep[i] or i in ranges and type(stmt) is ast.ClassDef)
                       and targets[i] and not _inert(stmt, targets[i], bound)]
         grew = True
-        while grew:
+        while grew:  # each round keeps one more statement, or ends
             grew = False
             for i in candidates:
                 stmt = body[i]
