@@ -11,11 +11,58 @@ node for node against `PositionProvider`.
 from __future__ import annotations
 
 import ast
+from contextlib import nullcontext
 from typing import Iterable, Optional, Sequence
 
 import libcst as cst
+from libcst import metadata
 from libcst.metadata import MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+_NOTHING = nullcontext()
+
+
+class _Done(Exception):
+    """Every node asked for has its range: the rest of the statement need not be written."""
+
+
+class _Wanted(PositionProvidingCodegenState):
+    """libcst's position-recording state, recording only the nodes asked for (and the
+    nodes their ranges are taken from) and stopping once they all have one."""
+
+    def start(self, nodes) -> None:
+        self.wanted: dict = {}  # node -> its start, once its code begins
+        self.left = 0
+        for n in nodes:
+            self._want(n)
+
+    def _want(self, node) -> None:
+        if node is not None and node not in self.wanted:
+            self.wanted[node] = None
+            self.left += 1
+
+    def before_codegen(self, node) -> None:
+        if node in self.wanted:
+            self.wanted[node] = metadata.CodePosition(self.line, self.column)
+
+    def after_codegen(self, node) -> None:
+        if node not in self.wanted:
+            return
+        computed = self.provider._computed
+        if node not in computed:  # record_syntactic_position may have set it already
+            computed[node] = metadata.CodeRange(self.wanted[node],
+                                                metadata.CodePosition(self.line, self.column))
+        self.left -= 1
+        if not self.left:
+            raise _Done
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+        if node not in self.wanted:
+            return _NOTHING
+        self._want(start_node)
+        self._want(end_node)
+        return PositionProvidingCodegenState.record_syntactic_position(
+            self, node, start_node=start_node, end_node=end_node)
 
 
 def first_lines(module: cst.Module, tree: ast.Module) -> Optional[list[int]]:
@@ -48,6 +95,21 @@ def statement_positions(module: cst.Module, stmt: cst.CSTNode, line: int) -> dic
     return provider._computed
 
 
+def ranges_of(module: cst.Module, stmt: cst.CSTNode, line: int, nodes) -> dict:
+    """The ranges of `nodes`, in the top-level statement `stmt` whose code begins at
+    `line`, as `PositionProvider` gives them: the statement's code is written only as
+    far as the last of them, and only they are recorded."""
+    provider = PositionProvider()
+    state = _Wanted(default_indent=module.default_indent,
+                    default_newline=module.default_newline, provider=provider, line=line)
+    state.start(nodes)
+    try:
+        stmt._codegen(state)
+    except _Done:
+        pass
+    return provider._computed
+
+
 def resolve(module: cst.Module, text: str, tree: Optional[ast.Module],
             wanted: Sequence[tuple[cst.CSTNode, Optional[cst.CSTNode]]]) -> dict:
     """The ranges of the nodes in `wanted`, given as (node, the top-level statement that
@@ -69,7 +131,7 @@ def resolve(module: cst.Module, text: str, tree: Optional[ast.Module],
         for stmt, line in zip(module.body, lines):
             nodes = by_statement.get(id(stmt))
             if nodes:
-                computed = statement_positions(module, stmt, line)
+                computed = ranges_of(module, stmt, line, nodes)
                 found.update((n, computed[n]) for n in nodes if n in computed)
     missing = [n for n, _ in wanted if n not in found]
     if missing:
@@ -87,4 +149,4 @@ def all_ranges(module: cst.Module, text: str, tree: Optional[ast.Module] = None)
         yield from statement_positions(module, stmt, line).items()
 
 
-__all__ = ["all_ranges", "first_lines", "resolve", "statement_positions"]
+__all__ = ["all_ranges", "first_lines", "ranges_of", "resolve", "statement_positions"]

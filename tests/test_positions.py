@@ -7,7 +7,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from flake8_nan.engine import parse
-from flake8_nan.positions import all_ranges, first_lines
+from flake8_nan.positions import all_ranges, first_lines, ranges_of
 from flake8_nan.prefilter import select
 from fixture_expectations import fixture_files, rule_sets
 
@@ -36,7 +36,27 @@ def check(text: str, module: cst.Module) -> int:
     assert set(ours) == set(inside)
     for node in inside:
         assert ours[node] == whole[node], (type(node).__name__, ours[node], whole[node])
+    # what the engine asks: a few nodes of a statement, written only as far as needed
+    lines = first_lines(module, ast.parse(text))
+    for stmt, line in zip(module.body, lines):
+        nodes = [n for n in inside_of(stmt) if not isinstance(n, TRIVIA)][::7]
+        got = ranges_of(module, stmt, line, nodes)
+        for node in nodes:
+            assert got[node] == whole[node], (type(node).__name__, got[node], whole[node])
     return len(inside)
+
+
+TRIVIA = (cst.BaseParenthesizableWhitespace, cst.Comma, cst.Newline, cst.EmptyLine,
+          cst.TrailingWhitespace, cst.Comment)
+
+
+def inside_of(node):
+    todo, out = [node], []
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        todo.extend(n.children)
+    return out
 
 
 @pytest.mark.parametrize("source", HOSTILE)
