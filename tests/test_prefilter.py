@@ -245,3 +245,24 @@ def test_a_where_with_a_float_literal_is_done_at_once():
     from flake8_nan.registry import RULES
     for rules in (tuple(r for r in RULES if r.default_enabled), RULES):
         assert select(source, ast.parse(source), rules, 1e-7) is None
+
+
+def test_a_trigger_word_that_names_an_operation_brings_all_its_spellings():
+    """`x.div_(s)` is the division `x.div(s)` is: a trigger set that names one spelling of
+    an operation must name them all, or the pre-filter drops what a full parse reports."""
+    from flake8_nan import vocab
+    from flake8_nan.prefilter import WORD_ALIASES
+    from flake8_nan.registry import RULES
+    spellings: dict = {}
+    for method, (op, _) in vocab.METHODS.items():
+        spellings.setdefault(op, set()).add(method)
+    for qualname, op in vocab.FUNCTIONS.items():
+        spellings.setdefault(op, set()).add(qualname.rsplit(".", 1)[-1])
+    missing = []
+    for rule in RULES:
+        for group in rule.triggers:
+            for op, names in spellings.items():
+                if op in group or not names.isdisjoint(group):
+                    missing += [(rule.code, op, s) for s in names
+                                if s not in group and WORD_ALIASES.get(s) not in group]
+    assert not missing

@@ -40,7 +40,7 @@ out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
                   "torch.nn.functional.softmax documentation")
     # reported on the log of the sum, or on the division by it
     triggers = (frozenset({"exp"}), frozenset({"sum"}),
-                frozenset({*vocab.LOG_OPS, DIVISION, "div", "divide", "true_divide"}))
+                frozenset({*vocab.LOG_OPS, DIVISION, "div", "div_", "divide", "true_divide"}))
 
     def __init__(self, model, options) -> None:
         super().__init__(model, options)

@@ -57,7 +57,8 @@ out = x.grad
            "`torch.linalg.vector_norm`, whose gradient at 0 is 0.")
     fix_safety = "unsafe"
     references = ("torch.linalg.vector_norm documentation", "torch.sqrt documentation")
-    triggers = (frozenset({*_ROOTS, "pow", ROOT}), frozenset({"sum", "mean", "var", "pow", "square"}))
+    triggers = (frozenset({*_ROOTS, "pow", "pow_", ROOT}),
+                frozenset({"sum", "mean", "var", "pow", "pow_", "square"}))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.left_to_where(node):
