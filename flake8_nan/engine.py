@@ -20,7 +20,7 @@ from . import traverse
 from .budget import DEFAULT_FILE_TIMEOUT, Stopped, seconds_for, time_limit
 from .model import Model
 from .positions import resolve
-from .prefilter import physical_lines, select
+from .prefilter import PIECE_LINES, physical_lines, select
 
 DEFAULT_MIN_EPS = 1e-7
 
@@ -133,14 +133,12 @@ def _without_lone_backslashes(source: str, tree: ast.AST) -> str:
     return "".join(out) + source[at:]
 
 
-PIECE_LINES = 200
-
-
 def parse(text: str, starts: Sequence[int], members: Optional[dict] = None) -> cst.Module:
     """libcst's parser holds some 14 KB per line until it returns: a text whose top-level
     statements begin at `starts` (lines where one begins at column 0) is parsed in pieces
-    of about PIECE_LINES lines, put together as one module; a longer class is cut at the
-    `members[first line]` where its members begin.  The blank and comment lines that end
+    of about PIECE_LINES lines, put together as one module; a longer statement is cut at
+    the `members[first line]` where the statements of its last block begin (a class's
+    members, an `else` branch).  The blank and comment lines that end
     a piece go before the first statement of the next, where a whole parse puts them."""
     lines = physical_lines(text)
     ends = dict(zip(starts, [*starts[1:], len(lines) + 1]))
@@ -153,7 +151,7 @@ def parse(text: str, starts: Sequence[int], members: Optional[dict] = None) -> c
     if len(cuts) == 1:
         return cst.parse_module(text)
     cuts.append(len(lines) + 1)
-    pieces = [_parse_class(lines, a, b, members[a]) if members and a in members and ends.get(a) == b
+    pieces = [_parse_long(lines, a, b, members[a]) if members and a in members and ends.get(a) == b
               else cst.parse_module("".join(lines[a - 1:b - 1])) for a, b in zip(cuts, cuts[1:])]
     first = pieces[0]
     if any(p is None or not p.body or p.default_newline != first.default_newline
@@ -174,9 +172,11 @@ def parse(text: str, starts: Sequence[int], members: Optional[dict] = None) -> c
                               has_trailing_newline=pieces[-1].has_trailing_newline)
 
 
-def _parse_class(lines: list[str], first: int, end: int, members: Sequence[int]):
-    """A one-class piece, its members parsed under a stand-in `class _:` line in runs of
-    about PIECE_LINES lines; None when a run would not print as it was parsed."""
+def _parse_long(lines: list[str], first: int, end: int, members: Sequence[int]):
+    """A one-statement piece whose last block is parsed in runs of about PIECE_LINES
+    lines: the statement up to the first cut, then each run of the block's statements
+    under a stand-in `class _:` line.  None when a run would not print as it was parsed
+    (the caller then parses the piece whole)."""
     cuts = [first]
     for m in members:
         if m - cuts[-1] >= PIECE_LINES:
@@ -185,20 +185,76 @@ def _parse_class(lines: list[str], first: int, end: int, members: Sequence[int])
     head = cst.parse_module("".join(lines[first - 1:cuts[1] - 1]))
     runs = [cst.parse_module("class _:\n" + "".join(lines[a - 1:b - 1]))
             for a, b in zip(cuts[1:], cuts[2:])]
-    classes = [m.body[0] if len(m.body) == 1 else None for m in (head, *runs)]
-    if any(not isinstance(c, cst.ClassDef) or not isinstance(c.body, cst.IndentedBlock)
-           for c in classes):
+    stmt = head.body[0] if len(head.body) == 1 else None
+    block = _last_block(stmt) if stmt is not None else None
+    if not isinstance(block, cst.IndentedBlock):
         return None
-    block = classes[0].body
-    for m, c in zip(runs, classes[1:]):
-        if m.header or m.footer or m.default_indent != head.default_indent or \
+    body, carried, footer = list(block.body), block.footer, head.footer
+    for m in runs:
+        c = m.body[0] if len(m.body) == 1 else None
+        blank = _blank_in_block(footer)
+        if not isinstance(c, cst.ClassDef) or not isinstance(c.body, cst.IndentedBlock) or \
+                blank is None or m.header or m.default_indent != head.default_indent or \
                 m.default_newline != head.default_newline or c.body.indent != block.indent:
             return None
-    if head.footer or any(c.body.footer for c in classes[:-1]):
+        first_stmt, *rest = c.body.body
+        # the comment and blank lines that ended the run before lead the statement that
+        # follows, where a whole parse puts them
+        lead = [*carried, *blank, *first_stmt.leading_lines]
+        body.append(first_stmt.with_changes(leading_lines=lead))
+        body.extend(rest)
+        carried, footer = c.body.footer, m.footer
+    whole = block.with_changes(body=body, footer=carried)
+    return head.with_changes(body=[_with_last_block(stmt, whole)], footer=footer)
+
+
+def _blank_in_block(footer: Sequence[cst.EmptyLine]) -> Optional[list]:
+    """A piece's trailing blank lines as a block holds them (printed without the block's
+    indent); None when one holds a comment or spaces, which a block may read otherwise."""
+    if any(e.comment is not None or e.whitespace.value for e in footer):
         return None
-    whole = block.with_changes(body=[s for c in classes for s in c.body.body],
-                               footer=classes[-1].body.footer)
-    return head.with_changes(body=[classes[0].with_changes(body=whole)])
+    return [e.with_changes(indent=False) for e in footer]
+
+
+def _last_block(node) -> Optional[cst.BaseSuite]:
+    """The block a compound statement ends with; prefilter._last_block reads the same
+    one from the `ast`."""
+    if isinstance(node, cst.If):
+        if isinstance(node.orelse, cst.If):
+            return _last_block(node.orelse)
+        return node.orelse.body if node.orelse is not None else node.body
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        last = node.finalbody or node.orelse or (node.handlers[-1] if node.handlers else None)
+        return last.body if last is not None else node.body
+    if isinstance(node, (cst.For, cst.While)) and node.orelse is not None:
+        return node.orelse.body
+    if isinstance(node, cst.Match):
+        return node.cases[-1].body if node.cases else None
+    return getattr(node, "body", None) if isinstance(node, cst.BaseCompoundStatement) else None
+
+
+def _with_last_block(node, block):
+    """`node` with its last block (`_last_block`) replaced by `block`."""
+    if isinstance(node, cst.If):
+        if isinstance(node.orelse, cst.If):
+            return node.with_changes(orelse=_with_last_block(node.orelse, block))
+        if node.orelse is not None:
+            return node.with_changes(orelse=node.orelse.with_changes(body=block))
+        return node.with_changes(body=block)
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        if node.finalbody:
+            return node.with_changes(finalbody=node.finalbody.with_changes(body=block))
+        if node.orelse:
+            return node.with_changes(orelse=node.orelse.with_changes(body=block))
+        if node.handlers:
+            last = node.handlers[-1].with_changes(body=block)
+            return node.with_changes(handlers=[*node.handlers[:-1], last])
+        return node.with_changes(body=block)
+    if isinstance(node, (cst.For, cst.While)) and node.orelse is not None:
+        return node.with_changes(orelse=node.orelse.with_changes(body=block))
+    if isinstance(node, cst.Match):
+        return node.with_changes(cases=[*node.cases[:-1], node.cases[-1].with_changes(body=block)])
+    return node.with_changes(body=block)
 
 
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options,

@@ -43,6 +43,8 @@ from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
 from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, HF, NAN_TEXT, REDUCED_SELECTION, ROOT,
                     SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY)
 
+PIECE_LINES = 200  # the size of the pieces the engine parses (libcst holds ~14 KB a line)
+
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
@@ -426,6 +428,31 @@ def _first_line(stmt: ast.stmt) -> int:
     return decorators[0].lineno if decorators else stmt.lineno
 
 
+def _last_block(stmt: ast.stmt) -> list:
+    """The statements of the block a compound statement ends with (an `if`'s `else`, a
+    `try`'s last handler), the one a long statement is parsed in runs of
+    (engine.parse); [] for a simple statement."""
+    if isinstance(stmt, ast.If) and stmt.orelse:
+        inner = stmt.orelse[0]
+        if len(stmt.orelse) == 1 and isinstance(inner, ast.If) and inner.col_offset == stmt.col_offset:
+            return _last_block(inner)  # an `elif`
+        return stmt.orelse
+    if isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        return stmt.finalbody or stmt.orelse or (stmt.handlers[-1].body if stmt.handlers else stmt.body)
+    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)) and stmt.orelse:
+        return stmt.orelse
+    if isinstance(stmt, ast.Match):
+        return stmt.cases[-1].body if stmt.cases else []
+    return getattr(stmt, "body", []) if isinstance(stmt, ast.stmt) else []
+
+
+def _block_cuts(stmt: ast.stmt) -> list[int]:
+    """Where a statement kept whole may be cut for parsing: the first lines of the
+    statements of its last block after the first, each on a line of its own."""
+    block = _last_block(stmt)
+    return [_first_line(b) for a, b in zip(block, block[1:]) if a.end_lineno < _first_line(b)]
+
+
 def _names(target: ast.expr, out: list) -> list:
     if isinstance(target, ast.Name):
         out.append(target.id)
@@ -508,11 +535,17 @@ def _always_kept(stmt: ast.stmt) -> bool:
     return False
 
 
+_IMPORTS_TRANSFORMERS = re.compile(r"(?:from|import)[ \t]+transformers\b")
+
+
 def _hf_names(body, source: str) -> set[str]:
     names: set[str] = set()
     if "transformers" not in source:
         return names
-    for n in (n for stmt in body if _may_import(stmt) for n in ast.walk(stmt)):
+    # an import inside a function (`from transformers import BertModel` in `__init__`)
+    # names a model as well as one at the top
+    everywhere = _IMPORTS_TRANSFORMERS.search(source) is not None
+    for n in (n for stmt in body if everywhere or _may_import(stmt) for n in ast.walk(stmt)):
         if isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "transformers":
             names.update(a.asname or a.name for a in n.names)
         elif isinstance(n, ast.Import):
@@ -822,6 +855,9 @@ class _Selection:
                     assigned.setdefault(name, set()).update(own[k])
         if init is not None:
             f = funcs[init]
+            # what a statement assigns carries the words of what binds the names it reads
+            # (`self.eps = eps` those of the default in `def __init__(self, eps=1e-12)`)
+            closed = f.closures(_nothing)
             for j in range(1, f.parts):
                 # what a statement of `__init__` names through self (or registers by
                 # name) may be what it assigns: a superset
@@ -829,7 +865,7 @@ class _Selection:
                 if "register_" in f.text(j):
                     names |= f.words[j]
                 for name in names:
-                    assigned.setdefault(name, set()).update(f.words[j])
+                    assigned.setdefault(name, set()).update(closed[j])
 
         def evidence_of(f: _Function) -> Callable[[int], set[str]]:
             return lambda j: set().union(*(assigned.get(a, ()) for a in f.self_reads()[j]))
@@ -845,7 +881,10 @@ class _Selection:
             parts = self.function_parts(f, evidence_of(f), seeds, whole)
             if parts is not None:
                 kept[k] = parts
-        if not kept:
+        # a member that is not a function (a nested class, a statement) is kept whole:
+        # when it can be reported on, the class is worth parsing for it alone
+        if not kept and not any(k not in funcs and (self._hit(w) or self.rules.function_met(w)
+                                                    or CONTEXT in w) for k, w in enumerate(own)):
             return None, everything
         # A kept method keeps the methods it calls through self (what they return may
         # matter) and the statements of `__init__` that assign what it reads.
@@ -980,17 +1019,19 @@ class _Selection:
                             all_words[i] = set().union(*(f.words[k] for k in chosen))
                     needed |= all_words[i]
         if all(keep) and not ranges:
-            return Selection(self.source, [(1, 1)], self._starts(range(len(body))))
+            return self._whole()
         kept = bytearray(len(lines) + 2)
         for i, stmt in enumerate(body):
             if keep[i]:
                 for start, end in ranges.get(i) or [(_first_line(stmt), stmt.end_lineno)]:
                     kept[start:end + 1] = b"\x01" * (end + 1 - start)
         if all(kept[1:len(lines) + 1]):
-            return Selection(self.source, [(1, 1)], self._starts(range(len(body))))
+            return self._whole()
         firsts = set(self._starts(i for i in range(len(body)) if keep[i]))
         cuts = {m for i in ranges if _first_line(body[i]) in firsts
                 for m in self.members.get(_first_line(body[i]), ())}
+        cuts.update(m for i in range(len(body)) if keep[i] and i not in ranges
+                    for m in self._long_cuts(i, firsts))
         parts, chunks, starts, members, at = [], [], [], {}, 1
         for i, line in enumerate(lines, 1):
             if kept[i]:
@@ -1003,6 +1044,23 @@ class _Selection:
                 parts.append(line if line.endswith(("\n", "\r")) else line + "\n")
                 at += 1
         return Selection("".join(parts), chunks, starts, members)
+
+    def _whole(self) -> Selection:
+        """The whole module, kept."""
+        starts = self._starts(range(len(self.body)))
+        firsts = set(starts)
+        members = {_first_line(self.body[i]): cuts for i in range(len(self.body))
+                   for cuts in [self._long_cuts(i, firsts)] if cuts}
+        return Selection(self.source, [(1, 1)], starts, members)
+
+    def _long_cuts(self, i: int, firsts: set[int]) -> list[int]:
+        """Where top-level statement `i`, kept whole, may be cut for parsing when it is long
+        (an `if` that holds an import and a fallback implementation, a long class): at
+        the statements of its last block."""
+        stmt = self.body[i]
+        if _first_line(stmt) not in firsts or stmt.end_lineno - _first_line(stmt) <= PIECE_LINES:
+            return []
+        return _block_cuts(stmt)
 
     def _starts(self, chosen) -> list[int]:
         """The first lines of the chosen top-level statements that begin a line of their

@@ -6,6 +6,9 @@ in test_fixtures.py; these tests check that the filtering happens at all.
 import ast
 import textwrap
 
+import libcst as cst
+import pytest
+
 from flake8_nan.engine import check_source, parse
 from flake8_nan.prefilter import select
 from flake8_nan.registry import BY_CODE
@@ -266,3 +269,83 @@ def test_a_trigger_word_that_names_an_operation_brings_all_its_spellings():
                     missing += [(rule.code, op, s) for s in names
                                 if s not in group and WORD_ALIASES.get(s) not in group]
     assert not missing
+
+
+def test_a_class_whose_hazard_is_in_a_nested_class_is_kept():
+    """A test suite class that wraps its tests in an inner class (`class DistributedTest:
+    class _Base: ...`): the inner class is a member that is not a function."""
+    source = textwrap.dedent("""
+        import torch
+
+        class Outer:
+            class Inner:
+                def test_step(self, model, opt, x):
+                    model(x).sum().backward()
+                    opt.step()
+        """)
+    rules = [BY_CODE["NAN603"]]
+    assert kept(source, rules) is not None
+    assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) != []
+
+
+LONG_BLOCKS = {
+    "if_else": ("if HAVE_FAST:\n    from fast import kernel\nelse:\n", ""),
+    "elif": ("if A:\n    import a\nelif B:\n    import b\nelse:\n", ""),
+    "try_except": ("try:\n    from fast import kernel\nexcept ImportError:\n", ""),
+    "try_finally": ("try:\n    import fast\nexcept ImportError:\n    fast = None\nfinally:\n", ""),
+    "with": ("with ctx():\n", ""),
+}
+
+
+@pytest.mark.parametrize("name", LONG_BLOCKS)
+def test_a_long_statement_kept_whole_is_parsed_in_runs_of_its_last_block(name, monkeypatch):
+    """An `if` holding an import and a fallback implementation is kept whole: its last
+    block is parsed in runs (libcst's parser holds ~14 KB a line while it runs), comment
+    and blank lines between the runs included, and prints back as it was."""
+    from flake8_nan import engine, prefilter
+    monkeypatch.setattr(engine, "PIECE_LINES", 12)
+    monkeypatch.setattr(prefilter, "PIECE_LINES", 12)
+    head, _ = LONG_BLOCKS[name]
+    funcs = "".join(f"\n    # fallback {i}\n\n    def f{i}(p):\n        return torch.log(p) / p.sum()\n"
+                    + ("\n    \n" if i % 3 == 0 else "") for i in range(12))
+    source = f"import torch\n{head}{funcs}\n\n# after\nx = 1\n"
+    found = select(source, ast.parse(source), DIVIDE_BY_SUM, 1e-7)
+    assert any(len(cuts) > 5 for cuts in found.members.values())
+    module = parse(found.text, found.starts, found.members)
+    assert module.code == found.text
+    assert module.deep_equals(cst.parse_module(found.text))
+    assert check_source(source, rules=DIVIDE_BY_SUM) == check_source(source, rules=DIVIDE_BY_SUM,
+                                                                     full=True)
+
+
+def test_a_model_imported_inside_init_is_a_transformers_model():
+    source = textwrap.dedent("""
+        import torch
+
+        class Wrapper(torch.nn.Module):
+            def __init__(self, name):
+                super().__init__()
+                from transformers import SwinModel
+                self.model = SwinModel.from_pretrained(name)
+
+            def forward(self, images):
+                return self.model(images)
+        """)
+    rules = [BY_CODE["NAN601"]]
+    assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) != []
+
+
+def test_an_eps_default_of_init_reaches_the_method_that_reads_it():
+    source = textwrap.dedent("""
+        import torch
+
+        class Drop(torch.nn.Module):
+            def __init__(self, low, epsilon=1e-12):
+                super().__init__()
+                self.epsilon = epsilon
+
+            def forward(self, x):
+                return torch.log(x.clamp(min=self.epsilon))
+        """)
+    rules = [BY_CODE["NAN301"]]
+    assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) != []

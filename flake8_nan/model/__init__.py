@@ -1,0 +1,57 @@
+"""The shared semantic model: names, constants and value origins.
+
+The model is the first visitor of the batched traversal.  It keeps a stack
+of scopes and records each binding when the binding statement is *left*, so
+a rule looking at `p = torch.log(p)` still sees the `p` from before.  Rules
+never re-derive any of this: they ask `qualname`, `call_op`, `const` and
+`origin`.
+
+Where a value cannot be resolved the answer is None, and rules that depend
+on origins stay silent.
+
+The model is one class made of parts that can each be read alone:
+
+- facts.py        what is recorded: constants, origins, facts, scopes, operations
+- scopes.py       bindings and the questions about names: qualname, call_op, const
+- origins.py      value origins and what is provably positive
+- definitions.py  values through same-file functions, classes and Sequentials
+- frameworks.py   which framework a call belongs to; Keras layers and models
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import libcst as cst
+
+from .definitions import Definitions
+from .facts import (  # noqa: F401  (what rules import from the model)
+    UNKNOWN, Const, Fact, Op, Origin, Scope, _Frame, argument, dotted, fmt, has_star, keyword,
+    positional, visitor_names, where_parts)
+from .frameworks import Frameworks
+from .origins import Origins
+from .scopes import Scopes
+
+
+class Model(Scopes, Origins, Definitions, Frameworks, cst.BatchableCSTVisitor):
+    def get_visitors(self):
+        names = Model.__dict__.get("_names") or _cache_names(Model)
+        return {name: getattr(self, name) for name in names}
+
+    def __init__(self, prescan: bool = False, stack: Sequence[Scope] = (),
+                 frameworks: Optional[set] = None):
+        super().__init__()
+        self.stack: list[Scope] = list(stack) or [Scope("module", None)]
+        # the frameworks some import names, in any scope (shared with the models of
+        # methods read ahead): with none but PyTorch, no call can be another's
+        self.frameworks: set[str] = set() if frameworks is None else frameworks
+        self.frames: list[_Frame] = []
+        self.prescan = prescan  # recording self.<attr> bindings of one __init__
+        # (id(expr), depth) -> origin and (id(call), -1) -> operation, valid until the next
+        # binding or scope change: an origin asks for its operands' several times over,
+        # which compounds with nesting
+        self._memo: dict[tuple[int, int], tuple[cst.CSTNode, object]] = {}
+
+
+def _cache_names(cls):
+    cls._names = visitor_names(cls)
+    return cls._names

@@ -1,0 +1,149 @@
+"""Values through same-file definitions: a function or method whose every return has
+the same origin hands it to its calls; an `nn.Module` class whose `forward` does, and
+an `nn.Sequential` whose last layer is a known layer, hand it to calls of their
+instances."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+import libcst as cst
+
+from .. import traverse, vocab
+from .facts import (
+    Const, Fact, Origin, Scope, UNKNOWN, _GUARD_KINDS, _returns_at_end, dotted, has_star,
+    positional)
+
+
+class Definitions:
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.bind(node.name.value, UNKNOWN)
+        outer = self.scope
+        scope = self._push("function", node.name.value)
+        params = node.params
+        ordered = [*params.posonly_params, *params.params]
+        static = any(dotted(d.decorator) in ("staticmethod", "classmethod") for d in node.decorators)
+        for i, p in enumerate([*ordered, *params.kwonly_params]):
+            fact = UNKNOWN
+            if i == 0 and outer.kind == "class" and not static and p in ordered:
+                fact = Fact(origin=Origin("self", node=outer))
+            elif p.default is not None:
+                c = self._const_in(p.default, outer)
+                if c is not None:
+                    fact = Fact(const=Const(c.value, f"default of parameter {p.name.value} "
+                                                     f"in {node.name.value}()"))
+            scope.names[p.name.value] = fact
+        for p in (params.star_arg, params.star_kwarg):
+            if isinstance(p, cst.Param):
+                scope.names[p.name.value] = UNKNOWN
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._leave_definition(node, "function", self._returned)
+
+    def _leave_definition(self, node, kind: str, output) -> None:
+        """Bind a function or class to what calling it (or its instances) returns."""
+        scope = self.scope
+        self._pop()
+        returned = output(node, scope)
+        if returned is not None:
+            self.bind(node.name.value, Fact(origin=Origin(kind, node=returned, inner=returned.kind)))
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        scope = self._push("function")
+        p = node.params
+        for param in (*p.posonly_params, *p.params, *p.kwonly_params, p.star_arg, p.star_kwarg):
+            if isinstance(param, cst.Param):
+                scope.names[param.name.value] = UNKNOWN
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self._pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.bind(node.name.value, UNKNOWN)
+        self._push("class", node.name.value)
+        if self.prescan:
+            return
+        for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
+                sub = type(self)(prescan=True, stack=self.stack, frameworks=self.frameworks)
+                traverse.visit(stmt, [sub])
+            elif isinstance(stmt, cst.FunctionDef) and _returns_at_end(stmt):
+                # a method called from one defined before it: its return value is known
+                traverse.visit(stmt, [type(self)(stack=self.stack, frameworks=self.frameworks)])
+        self._memo.clear()  # what they bound in the class scope
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._leave_definition(node, "module_class", self._module_class_output)
+
+    # ------------------------------------------- values through same-file definitions
+    # A function or method whose every return has the same origin hands that origin to
+    # its calls; an `nn.Module` class whose `forward` does, and an `nn.Sequential` whose
+    # last layer is a known layer, hand it to calls of their instances.
+    def leave_Return(self, node: cst.Return) -> None:
+        scope = self.scope
+        if scope.kind != "function" or scope.returns is None:
+            return
+        if node.value is None:
+            scope.returns = None
+        else:
+            scope.returns.append(self.origin(node.value))
+
+    def _no_value(self, node) -> None:
+        if self.scope.kind == "function":
+            self.scope.returns = None
+
+    visit_Yield = visit_Await = _no_value
+
+    def _returned(self, node: cst.FunctionDef, scope: Scope) -> Optional[Origin]:
+        """The origin every return of a function agrees on, if it keeps its value."""
+        returns = scope.returns
+        if not returns or node.asynchronous is not None or any(o is None for o in returns):
+            return None
+        if any(self._decorator_name(d.decorator) not in vocab.TRANSPARENT_DECORATORS
+               for d in node.decorators):
+            return None
+        if len({(o.kind, o.positive, o.inner) for o in returns}) != 1:
+            return None
+        first = returns[0]
+        # positivity crosses a call where a guard in the function makes it (a clamp, + eps),
+        # not where it rests on the model's reading of an operation such as exp
+        return first if first.kind in _GUARD_KINDS or not first.positive else replace(first, positive=False)
+
+    def _decorator_name(self, decorator: cst.BaseExpression) -> Optional[str]:
+        if isinstance(decorator, cst.Call):
+            decorator = decorator.func
+        return self.qualname(decorator)
+
+    def _module_class_output(self, node: cst.ClassDef, scope: Scope) -> Optional[Origin]:
+        """What calling an instance of a same-file `nn.Module` class returns."""
+        forward = scope.names.get("forward")
+        if forward is None or forward.origin is None or forward.origin.kind != "function":
+            return None
+        for base in node.bases:
+            qn = self.qualname(base.value)
+            fact = self._name_fact(base.value) if qn is None else None
+            if qn in vocab.MODULE_BASES or (
+                    fact is not None and fact.origin is not None and fact.origin.kind == "module_class"):
+                return forward.origin.node
+        return None
+
+    def _defined_call_origin(self, call: cst.Call, qn: Optional[str]) -> Optional[Origin]:
+        """A call of a same-file function, or of a class or container whose instances
+        apply a known layer."""
+        if qn in vocab.SEQUENTIAL:
+            layers = positional(call)
+            if len(layers) == 1 and isinstance(layers[0], (cst.List, cst.Tuple)):  # Keras
+                elements = layers[0].elements
+                layers = [] if any(isinstance(e, cst.StarredElement) for e in elements) else \
+                    [e.value for e in elements]
+            last = layers and not has_star(call) and self._origin(layers[-1], 1)
+            output = last and (last.inner if last.kind == "module" else vocab.MODULE_OUTPUTS.get(last.kind))
+            return Origin("module", node=call, inner=output) if output else None
+        fact = self._name_fact(call.func) if qn is None else None
+        if fact is None or fact.origin is None:
+            return None
+        if fact.origin.kind == "function":
+            return fact.origin.node
+        if fact.origin.kind == "module_class":
+            return Origin("module", node=call, inner=fact.origin.inner)
+        return None

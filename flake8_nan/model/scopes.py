@@ -1,0 +1,301 @@
+"""Scopes and bindings: what a name or `self.<attr>` refers to, what a constant is worth,
+which operation a call is."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+import libcst as cst
+
+from .. import vocab
+from .facts import (
+    Const, Fact, Op, Origin, Scope, UNKNOWN, _ARITH, _BUILTINS, _Frame, _GUARD_WORDS,
+    _IMPORT_ALIASES, _MAX_DEPTH, _literal, dotted, fmt, has_star, positional)
+
+
+class Scopes:
+    # ---------------------------------------------------------------- scopes
+    @property
+    def scope(self) -> Scope:
+        return self.stack[-1]
+
+    def lookup(self, name: str) -> Optional[Fact]:
+        scope: Optional[Scope] = self.scope
+        first = True
+        while scope is not None:
+            # a class body's names are not visible from the methods inside it
+            if first or scope.kind != "class":
+                fact = scope.names.get(name)
+                if fact is not None:
+                    return fact
+            first = False
+            scope = scope.parent
+        if name in _BUILTINS:
+            return Fact(qualname=f"builtins.{name}")
+        return None
+
+    def bind(self, name: str, fact: Fact) -> None:
+        scope = self.scope
+        for frame in self.frames:
+            if frame.scope is scope:
+                frame.before.setdefault(name, scope.names.get(name))
+                frame.facts.setdefault(name, []).append(fact)
+        scope.names[name] = fact
+        self._memo.clear()
+        if fact.qualname is not None:
+            found = vocab.framework(fact.qualname)
+            if found:
+                self.frameworks.add(found)
+
+    def _push(self, kind: str, name: str = "") -> Scope:
+        scope = Scope(kind, self.scope, name)
+        self.stack.append(scope)
+        self._memo.clear()
+        return scope
+
+    def _pop(self, *_args) -> None:
+        self.stack.pop()
+        self._memo.clear()
+
+    def _bind_targets(self, target: cst.CSTNode, fact: Fact = UNKNOWN) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value, fact)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for i, el in enumerate(target.elements):
+                self._bind_targets(el.value, self._element(fact, i))
+        elif isinstance(target, cst.StarredElement):
+            self._bind_targets(target.value)
+        elif isinstance(target, cst.Attribute) and self.prescan:
+            owner = self.self_class(target.value)
+            if owner is not None:
+                attr = target.attr.value
+                old = owner.attrs.get(attr)
+                owner.attrs[attr] = fact if old is None or old.key() == fact.key() else UNKNOWN
+                self._memo.clear()
+
+    # -------------------------------------------------------------- visitors
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted(alias.name)
+            if alias.asname is not None:
+                self._bind_targets(alias.asname.name, Fact(qualname=full))
+            else:
+                head = full.split(".", 1)[0]
+                self.bind(head, Fact(qualname=head))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = None if node.relative else dotted(node.module) if node.module else None
+        for alias in node.names:
+            name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name)
+            fact = Fact(qualname=f"{module}.{name}") if module else UNKNOWN
+            target = alias.asname.name if alias.asname is not None else alias.name
+            self._bind_targets(target, fact)
+
+    def _visit_comp(self, node) -> None:
+        # The element is visited before the `for` clauses that bind its names.
+        self._push("function")
+        comp = node.for_in
+        while comp is not None:
+            self._bind_targets(comp.target)
+            comp = comp.inner_for_in
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _pop
+
+    def visit_For(self, node: cst.For) -> None:
+        self._open_frame(node)
+        self._bind_targets(node.target)
+
+    def _open_frame(self, node) -> None:
+        self.frames.append(_Frame(self.scope))
+
+    visit_If = visit_While = visit_Try = visit_TryStar = visit_Match = _open_frame
+
+    def _close_frame(self, node) -> None:
+        frame = self.frames.pop()
+        for name, facts in frame.facts.items():
+            before = frame.before.get(name)
+            candidates = facts + ([before] if before is not None else [])
+            if len({f.key() for f in candidates}) > 1:
+                frame.scope.names[name] = UNKNOWN
+        self._memo.clear()
+
+    leave_If = leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _close_frame
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        fact = self.fact(node.value)
+        for t in node.targets:
+            self._bind_targets(t.target, self._named(t.target, fact))
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            fact = self.fact(node.value)
+            self._bind_targets(node.target, self._named(node.target, fact))
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_targets(node.target)
+        if isinstance(node.target, cst.Attribute) and self.prescan:
+            self._bind_targets(node.target, Fact(origin=Origin("reassigned")))
+
+    def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_targets(node.target, self.fact(node.value))
+
+    def leave_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_targets(node.asname.name)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_targets(node.name.name)
+
+    def _named(self, target: cst.CSTNode, fact: Fact) -> Fact:
+        """Record in a constant where it was bound, for messages."""
+        if fact.const is None:
+            return fact
+        text = dotted(target)
+        if text is None:
+            return fact
+        where = "" if self.scope.kind == "function" else f" at {self.scope.kind} level"
+        source = f"{text} = {fmt(fact.const.value)}{where}"
+        if fact.const.source:
+            source += f", from the {fact.const.source}"
+        return replace(fact, const=Const(fact.const.value, source))
+
+    # --------------------------------------------------------------- queries
+    def spelling(self, qualname: str) -> tuple[str, tuple[str, ...]]:
+        """How this module can name `qualname`, and the import that needs, if any."""
+        best = None
+        for name, fact in self.stack[0].names.items():
+            q = fact.qualname
+            if q and (qualname == q or qualname.startswith(q + ".")):
+                if best is None or len(q) > len(best[1]):
+                    best = (name, q)
+        if best is not None:
+            return best[0] + qualname[len(best[1]):], ()
+        module, _, attr = qualname.rpartition(".")
+        alias = _IMPORT_ALIASES.get(module)
+        if alias and alias not in self.stack[0].names:
+            return f"{alias}.{attr}", (f"import {module} as {alias}",)
+        head = qualname.split(".", 1)[0]
+        return qualname, (f"import {head}",)
+
+    def fact(self, expr: cst.BaseExpression) -> Fact:
+        return Fact(self.qualname(expr), self.const(expr), self.origin(expr))
+
+    def self_class(self, expr: cst.CSTNode) -> Optional[Scope]:
+        """The class scope when `expr` is the `self` of a method."""
+        if isinstance(expr, cst.Name):
+            fact = self.lookup(expr.value)
+            if fact is not None and fact.origin is not None and fact.origin.kind == "self":
+                return fact.origin.node
+        return None
+
+    def _attr_fact(self, expr: cst.Attribute) -> Optional[Fact]:
+        owner = self.self_class(expr.value)
+        if owner is None:
+            return None
+        attr = expr.attr.value
+        return owner.attrs.get(attr) or owner.names.get(attr)
+
+    def _name_fact(self, expr: cst.CSTNode) -> Optional[Fact]:
+        if isinstance(expr, cst.Name):
+            return self.lookup(expr.value)
+        if isinstance(expr, cst.Attribute):
+            return self._attr_fact(expr)
+        return None
+
+    def qualname(self, expr: cst.CSTNode) -> Optional[str]:
+        if isinstance(expr, cst.Name):
+            fact = self.lookup(expr.value)
+            return fact.qualname if fact is not None else None
+        if isinstance(expr, cst.Attribute):
+            head = self.qualname(expr.value)
+            if head is not None:
+                return f"{head}.{expr.attr.value}"
+            fact = self._attr_fact(expr)
+            return fact.qualname if fact is not None else None
+        return None
+
+    def call_op(self, call: cst.CSTNode) -> Optional[Op]:
+        if not isinstance(call, cst.Call):
+            return None
+        key = (id(call), -1)  # rules ask it of the same call many times over
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is call:
+            return hit[1]
+        found = self._call_op(call)
+        self._memo[key] = (call, found)
+        return found
+
+    def _call_op(self, call: cst.Call) -> Optional[Op]:
+        func = call.func
+        qn = self.qualname(func)
+        if qn is not None:
+            name = vocab.FUNCTIONS.get(qn)
+            return Op(name, call, method=False) if name else None
+        if isinstance(func, cst.Attribute):
+            attr = func.attr.value
+            if attr in vocab.SHAPE_METHODS:
+                return Op("shape", call, method=True)
+            entry = vocab.METHODS.get(attr)
+            if entry is not None and len(positional(call)) <= entry[1] and not has_star(call) \
+                    and self.self_class(func.value) is None:
+                return Op(entry[0], call, method=True)
+        return None
+
+    def const(self, expr: cst.CSTNode) -> Optional[Const]:
+        return self._const(expr, 0)
+
+    def _const_in(self, expr: cst.CSTNode, scope: Scope) -> Optional[Const]:
+        saved, self.stack = self.stack, self.stack[: self.stack.index(scope) + 1]
+        try:
+            return self.const(expr)
+        finally:
+            self.stack = saved
+
+    def _const(self, expr: cst.CSTNode, depth: int) -> Optional[Const]:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, (cst.Integer, cst.Float)):
+            value = _literal(expr)
+            return None if value is None else Const(value)
+        if isinstance(expr, cst.UnaryOperation):
+            inner = self._const(expr.expression, depth + 1)
+            if inner is None:
+                return None
+            if isinstance(expr.operator, cst.Minus):
+                return Const(-inner.value, inner.source)
+            return inner if isinstance(expr.operator, cst.Plus) else None
+        if isinstance(expr, cst.BinaryOperation):
+            left = self._const(expr.left, depth + 1)
+            right = left and self._const(expr.right, depth + 1)
+            if right is None:
+                return None
+            try:
+                value = _ARITH[type(expr.operator)](left.value, right.value)
+            except (KeyError, ArithmeticError, ValueError):
+                return None
+            return Const(float(value), left.source or right.source)
+        fact = self._name_fact(expr)
+        return fact.const if fact is not None else None
+
+    def is_guard_name(self, expr: cst.CSTNode) -> bool:
+        """`eps`, `self.eps`, `cfg.smooth`: a guard whose value is set elsewhere."""
+        name = expr.value if isinstance(expr, cst.Name) else \
+            expr.attr.value if isinstance(expr, cst.Attribute) else None
+        return name is not None and any(w in name.lower() for w in _GUARD_WORDS)
+
+    def leave_Expr(self, node: cst.Expr) -> None:
+        """`self.register_buffer("mask", value)` in `__init__` binds `self.mask`."""
+        call = node.value
+        if not self.prescan or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+            return
+        args = positional(call)
+        if call.func.attr.value in ("register_buffer", "register_parameter") and len(args) >= 2 \
+                and isinstance(args[0], cst.SimpleString):
+            name = args[0].evaluated_value
+            if isinstance(name, str) and name.isidentifier():
+                target = cst.Attribute(value=call.func.value, attr=cst.Name(name))
+                self._bind_targets(target, self.fact(args[1]))
