@@ -96,11 +96,12 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
     return out
 
 
-def _statement(marks: list, rule: int, k: int) -> Optional[cst.CSTNode]:
-    """The top-level statement in which the `k`-th report of rule number `rule` was made."""
+def _statements(marks: list, rule: int, n: int) -> list[Optional[cst.CSTNode]]:
+    """The top-level statement in which each of the `n` reports of rule number `rule`
+    was made."""
     counts = [m[1][rule] for m in marks]
-    at = bisect.bisect_right(counts, k) - 1
-    return marks[at][0] if at >= 0 else None
+    return [marks[at][0] if at >= 0 else None
+            for at in (bisect.bisect_right(counts, k) - 1 for k in range(n))]
 
 
 def stopped_report(budget: float, per_unit: float) -> Report:
@@ -282,8 +283,8 @@ def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Opt
         return []
     except Exception as exc:  # a bug in the model: no rule can be trusted
         return [(Report(1, 0, "NAN000", f"internal error in the semantic model: {exc!r}"), None)]
-    found = [(node, rule.code, msg, fix, _statement(marks, i, k))
-             for i, rule in enumerate(instances) for k, (node, msg, fix) in enumerate(rule.reports)]
+    found = [(node, rule.code, msg, fix, stmt) for i, rule in enumerate(instances)
+             for (node, msg, fix), stmt in zip(rule.reports, _statements(marks, i, len(rule.reports)))]
     failed = [r for r in instances if r.error is not None]
     out = []
     if found or failed:

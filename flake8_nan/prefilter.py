@@ -559,6 +559,20 @@ def _inert(stmt: ast.stmt, names: list[str], bound: Counter) -> bool:
     return isinstance(getattr(stmt, "value", None), _DISPLAYS) and all(bound[n] == 1 for n in names)
 
 
+_DATA = (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Constant, ast.Name, ast.Attribute, ast.Load,
+         ast.UnaryOp, ast.USub, ast.UAdd)
+
+
+def _pure_data(stmt: ast.stmt) -> bool:
+    """A literal display of constants, names and attributes (a table of functions and
+    their arguments): no rule reports inside one, whatever names it holds, and a big one
+    costs libcst dearly.  Read only for statements longer than a few lines."""
+    value = getattr(stmt, "value", None)
+    if not isinstance(value, _DISPLAYS) or stmt.end_lineno - stmt.lineno < 8:
+        return False
+    return all(isinstance(n, _DATA) for n in ast.walk(value))
+
+
 _RETURN = re.compile(r"\breturn\b([^\n]*)")
 # Operations whose result the model follows (positivity included): a function returning
 # one of them passes its origin to its callers.
@@ -968,6 +982,8 @@ class _Selection:
                     if len(chosen) < f.parts:
                         ranges[i] = [f.span(k) for k in chosen]
                         words = set().union(*(f.words[k] for k in chosen))
+            elif _pure_data(stmt):
+                words = set(targets[i])
             else:
                 words = self.words_of(_first_line(stmt), stmt.end_lineno, targets[i])
                 hit = self._hit(words) or rules.function_met(words)

@@ -349,3 +349,12 @@ def test_an_eps_default_of_init_reaches_the_method_that_reads_it():
         """)
     rules = [BY_CODE["NAN301"]]
     assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) != []
+
+
+def test_a_table_of_functions_is_data_not_a_candidate():
+    """`{torch.log: [...], torch.softmax: [...]}` names operations it never calls."""
+    rows = "".join(f"    torch.{name}: [{{'name': 'self', 'type': 'Tensor'}}],\n"
+                   for name in ("log", "softmax", "sum", "sigmoid", "kl_div", "sqrt") * 3)
+    source = f"import torch\n\nannotated = {{\n{rows}}}\n"
+    from flake8_nan.registry import RULES
+    assert select(source, ast.parse(source), RULES, 1e-7) is None
