@@ -408,3 +408,48 @@ METHODS.update({"expm1": ("expm1", 0), "uniform_": ("uniform", 2), "topk": ("top
 INTEGER_DTYPES = frozenset(f"torch.{n}" for n in (
     "long", "int", "short", "int64", "int32", "int16", "int8", "uint8"))
 INTEGER_CAST_METHODS = frozenset({"long", "int", "short", "byte"})
+
+
+# ------------------------------------------------------------------ values that reach 0
+# Activations, constructors and distances whose values the model gives a range
+# (ranges.py): a ReLU output and a distance reach 0, a softplus does not.
+FUNCTIONS.update({
+    **{f"torch.{n}": n for n in ("relu", "zeros", "min", "amin", "cdist",
+                                  "pairwise_distance", "square")},
+    "torch.zeros_like": "zeros",
+    **{f"{_F}.{n}": n for n in ("relu", "softplus", "pairwise_distance", "mse_loss")},
+    f"{_F}.relu6": "relu",
+    f"{_F}.relu_": "relu",
+    "torch.relu_": "relu",
+    **{f"{m}.{n}": op for m in ("numpy", "jax.numpy")
+       for n, op in (("zeros", "zeros"), ("zeros_like", "zeros"), ("min", "min"), ("amin", "amin"))},
+    "jax.nn.relu": "relu", "jax.nn.softplus": "softplus",
+    **{f"{m}.{n}": op for m in ("tensorflow", "tensorflow.math")
+       for n, op in (("reduce_min", "min"), ("reduce_max", "max"), ("zeros", "zeros"),
+                     ("zeros_like", "zeros"), ("reduce_std", "std"),
+                     ("reduce_variance", "var"))},
+    "tensorflow.nn.relu": "relu", "tensorflow.nn.softplus": "softplus",
+    "tensorflow.math.softplus": "softplus",
+})
+METHODS.update({
+    "relu": ("relu", 0), "relu_": ("relu", 0), "min": ("min", 2), "amin": ("amin", 2),
+    "new_zeros": ("zeros", 1),
+})
+MODULE_OUTPUTS.update({"ReLU": "relu", "ReLU6": "relu", "Softplus": "softplus"})
+FUNCTIONS.update({f"{m}.{n}": n for m in ("torch.nn", "torch.nn.modules.activation")
+                  for n in ("ReLU", "ReLU6", "Softplus")})
+# `values, indices = x.max(dim)` and `x.max(dim).values`: the attribute keeps the origin.
+SHAPE_ATTRIBUTES = SHAPE_ATTRIBUTES | {"values"}
+# Casts that make a value float32 or float64 (an eps then survives), and the dtypes.
+WIDE_CASTS = frozenset({"float", "double"})
+WIDE_DTYPES = frozenset({"torch.float32", "torch.float", "torch.float64", "torch.double",
+                         "numpy.float32", "numpy.float64"})
+# Tensor methods that no NumPy array, Python number or container has: a receiver
+# called with one is a tensor.
+TORCH_ONLY_METHODS = frozenset({
+    "norm", "clamp", "clamp_min", "clamp_max", "clamp_", "masked_fill", "masked_fill_",
+    "softmax", "log_softmax", "sigmoid", "unsqueeze", "view", "view_as", "detach", "float",
+    "half", "bfloat16", "cuda", "expand", "expand_as", "new_zeros", "new_ones", "new_full",
+    "new_tensor", "relu", "exp_", "log_", "sum_to_size", "type_as", "masked_select",
+    "logsumexp", "numel",
+})

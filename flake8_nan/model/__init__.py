@@ -23,6 +23,8 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
+from ..ranges import Precision
+
 from .definitions import Definitions
 from .facts import (  # noqa: F401  (what rules import from the model)
     UNKNOWN, Const, Fact, Op, Origin, Scope, _Frame, argument, dotted, fmt, has_star, keyword,
@@ -30,16 +32,22 @@ from .facts import (  # noqa: F401  (what rules import from the model)
 from .frameworks import Frameworks
 from .origins import Origins
 from .scopes import Scopes
+from .values import Values
 
 
-class Model(Scopes, Origins, Definitions, Frameworks, cst.BatchableCSTVisitor):
+class Model(Scopes, Origins, Values, Definitions, Frameworks, cst.BatchableCSTVisitor):
     def get_visitors(self):
         names = Model.__dict__.get("_names") or _cache_names(Model)
         return {name: getattr(self, name) for name in names}
 
     def __init__(self, prescan: bool = False, stack: Sequence[Scope] = (),
-                 frameworks: Optional[set] = None):
+                 frameworks: Optional[set] = None, precision: Precision = Precision()):
         super().__init__()
+        self.precision = precision  # whether float16 is in play in the module
+        # (test, whether it holds, the node it holds in) of the enclosing `if` blocks and
+        # conditional expressions
+        self.conditions: list[tuple] = []
+        self.no_grad: list[bool] = []  # per enclosing function or `with`: gradients off
         self.stack: list[Scope] = list(stack) or [Scope("module", None)]
         # the frameworks some import names, in any scope (shared with the models of
         # methods read ahead): with none but PyTorch, no call can be another's

@@ -10,9 +10,13 @@ from typing import Optional
 import libcst as cst
 
 from .. import traverse, vocab
+from ..ranges import Range
 from .facts import (
     Const, Fact, Origin, Scope, UNKNOWN, _GUARD_KINDS, _returns_at_end, dotted, has_star,
     positional)
+
+
+_TENSOR_PARAM = Fact(range=Range(host="tensor"))
 
 
 class Definitions:
@@ -23,8 +27,9 @@ class Definitions:
         params = node.params
         ordered = [*params.posonly_params, *params.params]
         static = any(dotted(d.decorator) in ("staticmethod", "classmethod") for d in node.decorators)
+        self.no_grad.append(any(self._turns_gradient_off(d.decorator) for d in node.decorators))
         for i, p in enumerate([*ordered, *params.kwonly_params]):
-            fact = UNKNOWN
+            fact = _TENSOR_PARAM if self._annotated_tensor(p) else UNKNOWN
             if i == 0 and outer.kind == "class" and not static and p in ordered:
                 fact = Fact(origin=Origin("self", node=outer))
             elif p.default is not None:
@@ -38,7 +43,14 @@ class Definitions:
                 scope.names[p.name.value] = UNKNOWN
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.no_grad.pop()
         self._leave_definition(node, "function", self._returned)
+
+    def _annotated_tensor(self, param: cst.Param) -> bool:
+        """`x: Tensor`, `x: torch.Tensor`: a parameter known to be a tensor."""
+        ann = param.annotation.annotation if param.annotation is not None else None
+        return ann is not None and (self.qualname(ann) or "").endswith("Tensor") and \
+            (self.qualname(ann) or "").startswith("torch")
 
     def _leave_definition(self, node, kind: str, output) -> None:
         """Bind a function or class to what calling it (or its instances) returns."""
@@ -65,11 +77,13 @@ class Definitions:
             return
         for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
-                sub = type(self)(prescan=True, stack=self.stack, frameworks=self.frameworks)
+                sub = type(self)(prescan=True, stack=self.stack, frameworks=self.frameworks,
+                                 precision=self.precision)
                 traverse.visit(stmt, [sub])
             elif isinstance(stmt, cst.FunctionDef) and _returns_at_end(stmt):
                 # a method called from one defined before it: its return value is known
-                traverse.visit(stmt, [type(self)(stack=self.stack, frameworks=self.frameworks)])
+                traverse.visit(stmt, [type(self)(stack=self.stack, frameworks=self.frameworks,
+                                                   precision=self.precision)])
         self._memo.clear()  # what they bound in the class scope
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:

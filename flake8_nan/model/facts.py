@@ -10,6 +10,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import traverse, vocab
+from ..ranges import Range
 
 
 _BUILTINS = frozenset(dir(builtins))
@@ -40,6 +41,7 @@ class Fact:
     qualname: Optional[str] = None
     const: Optional[Const] = None
     origin: Optional[Origin] = None
+    range: Optional[Range] = None  # what the value was when bound (model.values)
 
     def key(self):
         o = self.origin
@@ -51,7 +53,7 @@ UNKNOWN = Fact()
 
 
 class Scope:
-    __slots__ = ("kind", "names", "parent", "attrs", "name", "returns")
+    __slots__ = ("kind", "names", "parent", "attrs", "name", "returns", "guards")
 
     def __init__(self, kind: str, parent: Optional["Scope"], name: str = ""):
         self.kind = kind
@@ -62,6 +64,9 @@ class Scope:
         # function scopes: the origins of the `return` values seen so far; None once the
         # function is known to give something else (a bare return, a yield)
         self.returns: Optional[list] = []
+        # (test, whether it holds) known for the rest of the scope: `if d == 0: return`
+        # leaves (d == 0, False); `assert d > 0` leaves (d > 0, True)
+        self.guards: list[tuple[cst.BaseExpression, bool]] = []
 
 
 class _Frame:

@@ -61,8 +61,9 @@ class Origins:
             return _POSITIVE_CONST if value is not None and value > 0 else None
         if isinstance(expr, cst.Subscript):
             return self._origin(expr.value, depth + 1)
-        if isinstance(expr, cst.Comparison) or (
-                isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Not, cst.BitInvert))):
+        if isinstance(expr, cst.Comparison):
+            return Origin("bool", node=expr)  # the test a mask was made from is read back
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Not, cst.BitInvert)):
             return _BOOL
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
             # -inf stays an infinity; -(t * logp) is arithmetic over a log
@@ -220,10 +221,24 @@ class Origins:
         if isinstance(op, cst.Divide):
             return Origin("div", node=expr)
         if isinstance(op, (cst.Add, cst.Subtract, cst.Multiply)):
-            return self._arith_origin(expr, depth)
+            found = self._arith_origin(expr, depth)
+            if found is None and isinstance(op, cst.Subtract):
+                return self._difference_origin(expr, depth)
+            return found
         if isinstance(op, cst.Power):
             return self._power_origin(expr, depth)
         return None
+
+    def _difference_origin(self, expr: cst.BinaryOperation, depth: int) -> Optional[Origin]:
+        """`a - b` of two values ("difference": 0 where they are equal), `x.max() - x.min()`
+        ("minmax"); a constant subtracted says nothing."""
+        if self._const(expr.left, depth + 1) is not None or self._const(expr.right, depth + 1) is not None:
+            return None
+        left, right = self._origin(expr.left, depth + 1), self._origin(expr.right, depth + 1)
+        if left is not None and right is not None and left.kind in ("max", "amax") and \
+                right.kind in ("min", "amin"):
+            return Origin("minmax", node=expr)
+        return Origin("difference", node=expr)
 
     def _arith_origin(self, expr: cst.BaseExpression, depth: int) -> Optional[Origin]:
         """`-(t * logp)`, `a / b + c`: "arith", inner "log" or "div", node the expression."""

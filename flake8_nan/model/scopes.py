@@ -111,7 +111,12 @@ class Scopes:
     def _open_frame(self, node) -> None:
         self.frames.append(_Frame(self.scope))
 
-    visit_If = visit_While = visit_Try = visit_TryStar = visit_Match = _open_frame
+    visit_While = visit_Try = visit_TryStar = visit_Match = _open_frame
+
+    def visit_If(self, node: cst.If) -> None:
+        self._open_frame(node)
+        # inside the `if` block its test holds (`if d != 0: y = x / d`)
+        self.conditions.append((node.test, True, node.body))
 
     def _close_frame(self, node) -> None:
         frame = self.frames.pop()
@@ -122,7 +127,12 @@ class Scopes:
                 frame.scope.names[name] = UNKNOWN
         self._memo.clear()
 
-    leave_If = leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _close_frame
+    leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _close_frame
+
+    def leave_If(self, node: cst.If) -> None:
+        self.conditions.pop()
+        self._close_frame(node)
+        self._exit_guard(node)
 
     def leave_Assign(self, node: cst.Assign) -> None:
         fact = self.fact(node.value)
@@ -182,7 +192,8 @@ class Scopes:
         return qualname, (f"import {head}",)
 
     def fact(self, expr: cst.BaseExpression) -> Fact:
-        return Fact(self.qualname(expr), self.const(expr), self.origin(expr))
+        return Fact(self.qualname(expr), self.const(expr), self.origin(expr),
+                    self.value_range(expr))
 
     def self_class(self, expr: cst.CSTNode) -> Optional[Scope]:
         """The class scope when `expr` is the `self` of a method."""

@@ -1,0 +1,367 @@
+"""Value ranges, precision and gradient context: what a value can be, and why.
+
+A value's range (ranges.Range) is read from its origin and its operands
+(`sum` of a mask is a count that can be 0), from its name where nothing else is
+known (`probs`), and from the guards the code has passed on the way to it: an
+early `return` on its zero case, the `if` or conditional expression that tests
+it, a `torch.where` that substitutes a safe value, a selection by its own test.
+It also says whether the value is a tensor, a NumPy array or a Python number,
+whether it was cast to float32/float64, and whether a gradient can flow
+through it.  Names carry the range they were bound with.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+import libcst as cst
+
+from .. import ranges, vocab
+from ..ranges import NONZERO, POSITIVE, UNKNOWN, Range
+from .facts import _MAX_DEPTH, Op, positional, where_parts
+
+_GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+_NO_GRADIENT_KINDS = frozenset({"bool", "count"})
+_PYTHON_CALLS = frozenset({"builtins.len", "builtins.float", "builtins.int", "builtins.sum",
+                           "builtins.max", "builtins.min", "builtins.abs", "builtins.round"})
+_PYTHON_METHODS = frozenset({"item", "tolist", "__len__"})
+_EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+
+
+class Values:
+    # ------------------------------------------------------------------ ranges
+    def value_range(self, expr: cst.CSTNode) -> Range:
+        """What `expr` can be here, and why (ranges.Range)."""
+        return self._range(expr, 0)
+
+    def _range(self, expr: cst.CSTNode, depth: int) -> Range:
+        key = (id(expr), -2 - depth)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is expr:
+            return hit[1]
+        found = self._compute_range(expr, depth) if depth <= _MAX_DEPTH else UNKNOWN
+        # a guard is read for the value asked about (a denominator, what a name is bound
+        # to), not for each of its operands
+        if depth == 0 and not (found.positive or found.nonzero) and self._guarded(expr):
+            found = replace(found, nonzero=True)
+        self._memo[key] = (expr, found)
+        return found
+
+    def _compute_range(self, expr: cst.CSTNode, depth: int) -> Range:
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            return self._name_range(expr, depth)
+        if isinstance(expr, (cst.Integer, cst.Float)):
+            c = self.const(expr)
+            return replace(POSITIVE if c and c.value > 0 else UNKNOWN, host="python")
+        if isinstance(expr, cst.Subscript):
+            return self._subscript_range(expr, depth)
+        if isinstance(expr, cst.BinaryOperation):
+            return self._binary_range(expr, depth)
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            inner = self._range(expr.expression, depth + 1)
+            return Range(negative="a negated value" if inner.positive else inner.negative,
+                         host=inner.host, wide=inner.wide, constant=inner.constant)
+        if isinstance(expr, cst.Call):
+            return self._call_range(expr, depth)
+        return self._origin_range(expr)
+
+    def _origin_range(self, expr: cst.CSTNode) -> Range:
+        o = self.origin(expr)
+        if o is None:
+            return UNKNOWN
+        return ranges.of_origin(o.kind, o.positive, self.precision)
+
+    def _name_range(self, expr, depth: int) -> Range:
+        fact = self._name_fact(expr)
+        if fact is not None and fact.range is not None and fact.range.known:
+            return fact.range
+        if isinstance(expr, cst.Attribute) and expr.attr.value in vocab.SHAPE_ATTRIBUTES:
+            return self._range(expr.value, depth + 1)
+        found = self._origin_range(expr)
+        if not found.known:
+            name = expr.value if isinstance(expr, cst.Name) else expr.attr.value
+            found = ranges.of_name(name)
+        if fact is not None and fact.range is not None:
+            found = replace(found, host=fact.range.host)
+        return found
+
+    def _subscript_range(self, expr: cst.Subscript, depth: int) -> Range:
+        base = self._range(expr.value, depth + 1)
+        # `d[m]` with `m = d > 0`: the selection keeps only what its own test let through
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        if isinstance(index, cst.Index):
+            test = self._test_of(index.value)
+            if test is not None and self._implies(test, expr.value, True, positive=True):
+                return replace(base, positive=True, nonzero=True, zero=None, negative=None)
+        return base
+
+    def _test_of(self, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        """The comparison a mask was made from: `d > 0` itself, or the value of `m` in
+        `m = d > 0`."""
+        if isinstance(expr, cst.Comparison):
+            return expr
+        fact = self._name_fact(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+        o = fact.origin if fact is not None else None
+        return o.node if o is not None and o.kind == "bool" and isinstance(o.node, cst.Comparison) \
+            else None
+
+    def _binary_range(self, expr: cst.BinaryOperation, depth: int) -> Range:
+        op = expr.operator
+        origin = self.origin(expr)
+        left, right = self._range(expr.left, depth + 1), self._range(expr.right, depth + 1)
+        host = _host(left, right)
+        wide = left.wide or right.wide
+        constant = left.constant and right.constant
+        if origin is not None and origin.positive:
+            return replace(POSITIVE, host=host, wide=wide, constant=constant)
+        if origin is not None and origin.kind == "one_minus":
+            found = ranges.one_minus(right)
+        elif origin is not None and origin.kind in ("difference", "minmax"):
+            found = ranges.of_origin(origin.kind)
+        elif isinstance(op, cst.Add) and not left.negative and not right.negative:
+            found = Range(zero=left.zero and right.zero and
+                          f"a sum of {ranges.noun(left.zero)} and {ranges.noun(right.zero)}")
+        elif isinstance(op, (cst.Multiply, cst.Divide)):
+            # a product is 0 where a factor is; the quotient where its numerator is
+            zero = left.reaches_zero or (right.reaches_zero if isinstance(op, cst.Multiply) else None)
+            found = Range(zero=zero and f"a product with {ranges.noun(zero)}",
+                          negative=left.negative or right.negative)
+        elif isinstance(op, cst.Power):
+            found = ranges.of_origin(origin.kind) if origin is not None else UNKNOWN
+        else:
+            found = self._origin_range(expr)
+        return replace(found, host=host, wide=wide, constant=constant)
+
+    def _call_range(self, call: cst.Call, depth: int) -> Range:
+        op = self.call_op(call)
+        qn = self.qualname(call.func)
+        if op is None:
+            if qn in _PYTHON_CALLS:
+                return Range(host="python", constant=True,
+                             positive=qn == "builtins.len" and False)
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in _PYTHON_METHODS:
+                return Range(host="python", constant=True)
+            found = self._origin_range(call)
+            return replace(found, host=_framework_host(self.framework(call)) or found.host)
+        subject = op.subject
+        inner = self._range(subject, depth + 1) if subject is not None else UNKNOWN
+        host = _framework_host(self.framework(call)) or (
+            "tensor" if op.method and (call.func.attr.value in vocab.TORCH_ONLY_METHODS or
+                                       _has_keyword(call, "dim")) else inner.host)
+        if op.name == "shape":
+            attr = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+            wide = inner.wide or attr in vocab.WIDE_CASTS or _wide_dtype(self, call)
+            if attr in ("half", "bfloat16"):
+                wide = False
+            return replace(inner, host=host or inner.host, wide=wide,
+                           constant=inner.constant or attr in ("detach", "detach_"))
+        if op.name in ("sum", "mean", "nanmean", "count_nonzero"):
+            origin = self.origin(call)
+            if origin is not None and origin.positive:
+                found = POSITIVE
+            elif op.name == "count_nonzero":
+                found = ranges.summed(Range(mask=True, zero="a mask"))
+            else:
+                found = ranges.summed(inner, "sum" if op.name == "sum" else "mean")
+            return replace(found, host=host, wide=inner.wide,
+                           constant=inner.constant or found.count)
+        if op.name == "where":
+            return replace(self._where_range(op, depth), host=host)
+        found = self._origin_range(call)
+        if op.name in ("clamp", "clamp_min", "maximum") and not found.positive:
+            found = replace(found, zero=found.zero or inner.zero, negative=None)
+        return replace(found, host=host, wide=inner.wide and op.name not in ("exp",),
+                       constant=inner.constant or found.mask)
+
+    def _where_range(self, op: Op, depth: int) -> Range:
+        """`torch.where(d == 0, 1, d)`: each branch safe where it is chosen."""
+        cond, a, b = where_parts(op)
+        origin = self.origin(op.call)
+        if origin is not None and origin.positive:
+            return POSITIVE
+        if cond is None or a is None or b is None:
+            return UNKNOWN
+        branches = [(self._range(v, depth + 1), v, chosen) for v, chosen in ((a, True), (b, False))]
+        if all(r.positive or r.nonzero or self._implies(cond, v, chosen) for r, v, chosen in branches):
+            return NONZERO
+        return ranges.join(branches[0][0], branches[1][0])
+
+    # ------------------------------------------------------------------ guards
+    def _implies(self, cond: cst.BaseExpression, value: cst.BaseExpression, holds: bool,
+                 positive: bool = False) -> bool:
+        """Whether `cond` being `holds` proves `value` != 0 (> 0 with `positive`):
+        `d != 0`, `d > 0`, `d == 0` False, `not d` False."""
+        if isinstance(cond, cst.BooleanOperation):
+            splits = isinstance(cond.operator, cst.And) == holds
+            sides = [self._implies(c, value, holds, positive) for c in (cond.left, cond.right)]
+            return any(sides) if splits else all(sides)
+        if isinstance(cond, cst.UnaryOperation) and isinstance(cond.operator, cst.Not):
+            return self._implies(cond.expression, value, not holds, positive)
+        if isinstance(cond, cst.Comparison) and len(cond.comparisons) == 1:
+            target = cond.comparisons[0]
+            op, other = type(target.operator), target.comparator
+            if _same(value, target.comparator):
+                op, other = _MIRROR.get(op), cond.left
+            elif not _same(value, cond.left):
+                return False
+            if not holds:
+                op = _NEGATE.get(op)
+            c = self.const(other)
+            if c is None:
+                return False
+            if op is cst.GreaterThan and c.value >= 0 or op is cst.GreaterThanEqual and c.value > 0:
+                return True
+            return not positive and (op is cst.NotEqual and c.value == 0 or
+                                     op is cst.LessThan and c.value <= 0 or
+                                     op is cst.LessThanEqual and c.value < 0)
+        # `if d:` / `if mask.any():` hold for a nonzero d and a mask with a True entry
+        return not positive and holds and _same(value, _any_of(cond) or cond)
+
+    def _guarded(self, expr: cst.CSTNode) -> bool:
+        """Whether a guard the code has passed proves `expr` != 0: an early exit on its zero
+        case earlier in the function, or an enclosing `if`/conditional expression."""
+        for scope in reversed(self.stack):
+            for test, holds in scope.guards:
+                if self._implies(test, expr, holds) or _sums_nonempty(self, test, holds, expr):
+                    return True
+            if scope.kind == "function":
+                break
+        for test, holds, region in self.conditions:
+            if (self._implies(test, expr, holds) or _sums_nonempty(self, test, holds, expr)) \
+                    and _inside(expr, region):
+                return True
+        return False
+
+    def _exit_guard(self, node: cst.If) -> None:
+        """`if total == 0: return ...` (no `else`): past it, the test is known False."""
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        if node.orelse is not None or not body:
+            return
+        last = body[-1]
+        small = last.body if isinstance(last, cst.SimpleStatementLine) else ()
+        if any(isinstance(s, _EXITS) for s in small):
+            self.scope.guards.append((node.test, False))
+            self._memo.clear()
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.scope.guards.append((node.test, True))
+        self._memo.clear()
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self.conditions.append((node.test, True, node.body))
+        self._memo.clear()
+
+    def leave_IfExp(self, node: cst.IfExp) -> None:
+        self.conditions.pop()
+        self._memo.clear()
+
+    # ----------------------------------------------------------- gradient context
+    def visit_With(self, node: cst.With) -> None:
+        off = any(self._turns_gradient_off(item.item) for item in node.items)
+        self.no_grad.append(off or self.gradient_off())
+
+    def leave_With(self, node: cst.With) -> None:
+        self.no_grad.pop()
+
+    def gradient_off(self) -> bool:
+        """Whether the code here runs under `torch.no_grad()`/`inference_mode()` (a `with`
+        block or a decorated function)."""
+        return bool(self.no_grad) and self.no_grad[-1]
+
+    def _turns_gradient_off(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        return self.qualname(expr) in _GRAD_OFF
+
+
+def _host(a: Range, b: Range) -> Optional[str]:
+    """A tensor in arithmetic makes a tensor; NumPy with Python numbers stays NumPy."""
+    hosts = {a.host, b.host}
+    for h in ("tensor", "numpy"):
+        if h in hosts:
+            return h
+    return "python" if hosts == {"python"} else None
+
+
+def _framework_host(framework: str) -> Optional[str]:
+    return {"torch": "tensor", "jax": "tensor", "tf": "tensor", "numpy": "numpy"}.get(framework)
+
+
+def _has_keyword(call: cst.Call, name: str) -> bool:
+    return any(a.keyword is not None and a.keyword.value == name for a in call.args)
+
+
+def _wide_dtype(model, call: cst.Call) -> bool:
+    """`x.to(torch.float32)`, `x.type(torch.float64)`, `x.to(dtype=torch.double)`."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in ("to", "type"):
+        return False
+    return any(model.qualname(a.value) in vocab.WIDE_DTYPES for a in call.args
+               if a.keyword is None or a.keyword.value == "dtype")
+
+
+def _same(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """The same value, ignoring `.item()`, `int()`, `float()` and parentheses."""
+    return _strip(a).deep_equals(_strip(b))
+
+
+def _strip(expr: cst.CSTNode) -> cst.CSTNode:
+    for _ in range(4):  # a few wrappers at most
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+                expr.func.attr.value == "item" and not expr.args:
+            expr = expr.func.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and \
+                expr.func.value in ("int", "float", "bool") and len(expr.args) == 1:
+            expr = expr.args[0].value
+        else:
+            break
+    if getattr(expr, "lpar", None) and not isinstance(expr, cst.Tuple):
+        expr = expr.with_changes(lpar=[], rpar=[])
+    return expr
+
+
+def _any_of(cond: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """`m` of `m.any()`, `torch.any(m)`."""
+    if isinstance(cond, cst.Call) and isinstance(cond.func, cst.Attribute) and \
+            cond.func.attr.value == "any" and not cond.args:
+        return cond.func.value
+    if isinstance(cond, cst.Call) and isinstance(cond.func, cst.Attribute) and \
+            cond.func.attr.value == "any" and len(positional(cond)) == 1:
+        return positional(cond)[0]
+    return None
+
+
+def _sums_nonempty(model, test: cst.BaseExpression, holds: bool, expr: cst.CSTNode) -> bool:
+    """`if not mask.any(): return` proves `mask.sum()` > 0; so does `mask.sum() > 0`."""
+    op = model.call_op(expr)
+    if op is None or op.name not in ("sum", "count_nonzero") or op.subject is None:
+        return False
+    if len(op.args) > 1 or any(a.keyword is not None and a.keyword.value in ("dim", "axis")
+                               for a in op.call.args):
+        return False  # a sum over one dimension can be 0 in a row while the whole is not
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, holds = test.expression, not holds
+    inner = _any_of(test)
+    return holds and inner is not None and _same(inner, op.subject)
+
+
+def _inside(node: cst.CSTNode, region: cst.CSTNode) -> bool:
+    """Whether `node` is `region` or inside it (an identity search, only for the rare
+    conditional expression that guards a value)."""
+    todo = [region]
+    from .. import traverse
+    while todo:
+        n = todo.pop()
+        if n is node:
+            return True
+        todo.extend(traverse.children(n))
+    return False
+
+
+_MIRROR = {cst.GreaterThan: cst.LessThan, cst.LessThan: cst.GreaterThan,
+           cst.GreaterThanEqual: cst.LessThanEqual, cst.LessThanEqual: cst.GreaterThanEqual,
+           cst.Equal: cst.Equal, cst.NotEqual: cst.NotEqual}
+_NEGATE = {cst.GreaterThan: cst.LessThanEqual, cst.LessThanEqual: cst.GreaterThan,
+           cst.LessThan: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThan,
+           cst.Equal: cst.NotEqual, cst.NotEqual: cst.Equal}

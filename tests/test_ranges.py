@@ -1,0 +1,170 @@
+"""Value ranges: the lattice (flake8_nan/ranges.py) and what the model reads of values
+(flake8_nan/model/values.py): why a value can reach 0, and why it cannot."""
+import textwrap
+
+import libcst as cst
+import pytest
+
+from flake8_nan import ranges, traverse
+from flake8_nan.model import Model
+from flake8_nan.ranges import POSITIVE, UNKNOWN, Precision, Range
+
+
+# ------------------------------------------------------------------ the lattice
+def test_join_is_safe_only_where_both_are():
+    zero = Range(zero="a ReLU output")
+    assert ranges.join(POSITIVE, POSITIVE).positive
+    assert ranges.join(POSITIVE, zero) == Range(zero="a ReLU output")
+    assert ranges.join(zero, Range(negative="a difference")).negative == "a difference"
+    assert ranges.join(UNKNOWN, UNKNOWN) == UNKNOWN
+
+
+def test_origins_give_reasons():
+    assert "underflows" in ranges.of_origin("softmax").zero and ranges.of_origin("softmax").unit
+    assert ranges.of_origin("relu").zero.startswith("a ReLU output")
+    assert ranges.of_origin("norm").zero.startswith("a norm")
+    assert ranges.of_origin("difference").negative
+    assert ranges.of_origin("exp", positive=True).positive
+    assert ranges.of_origin("softplus").positive
+    assert ranges.of_origin("unknown-op") == UNKNOWN and ranges.of_origin(None) == UNKNOWN
+
+
+def test_an_exp_underflows_only_where_float16_is_in_play():
+    assert ranges.of_origin("exp", positive=True, precision=Precision(float16=True)).zero
+    assert ranges.of_origin("exp", positive=True).reaches_zero is None
+
+
+def test_sums_and_one_minus():
+    assert ranges.summed(Range(mask=True, zero="a mask")).count
+    assert "count" in ranges.summed(Range(mask=True, zero="a mask")).zero
+    assert ranges.summed(POSITIVE).positive
+    assert ranges.summed(Range(zero="a ReLU output, 0 below 0")).zero.startswith("a sum of ReLU outputs")
+    assert ranges.summed(Range(zero="x", negative="y")) == UNKNOWN  # terms of both signs
+    assert ranges.one_minus(ranges.of_origin("sigmoid")).zero.startswith("1 - p of a sigmoid")
+    assert ranges.one_minus(UNKNOWN) == UNKNOWN
+
+
+@pytest.mark.parametrize("name, kind", [("probs", "unit"), ("p_fake_prob", "unit"),
+                                        ("likelihood", "unit"), ("attn_mask", "mask"),
+                                        ("mask", "mask"), ("problem", None), ("masked", None)])
+def test_names_say_what_a_value_is(name, kind):
+    r = ranges.of_name(name)
+    assert (kind is None and r == UNKNOWN) or getattr(r, kind) and r.zero
+
+
+# ------------------------------------------------------------------ the model
+class _Probe(cst.BatchableCSTVisitor):
+    """Records the model's range of the argument of each `probe(...)` call."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.found = model, []
+
+    def visit_Call(self, node):
+        if isinstance(node.func, cst.Name) and node.func.value == "probe":
+            self.found.append(self.model.value_range(node.args[0].value))
+
+
+def probe(source: str, float16: bool = False) -> Range:
+    model = Model(precision=Precision(float16=float16))
+    p = _Probe(model)
+    traverse.visit(cst.parse_module(textwrap.dedent(source)), [model, p])
+    assert len(p.found) == 1
+    return p.found[0]
+
+
+HEAD = "import torch\nimport torch.nn.functional as F\nimport numpy as np\n"
+
+
+@pytest.mark.parametrize("code, reason", [
+    ("probe(F.softmax(x, -1))", "a softmax output"),
+    ("p = torch.sigmoid(x)\nprobe(p)", "a sigmoid output"),
+    ("probe(F.relu(x))", "a ReLU output"),
+    ("probe(x.abs())", "an absolute value"),
+    ("probe(mask.sum(1))", "a count of a mask"),
+    ("probe((x > 0).sum())", "a count of a mask"),
+    ("probe(x.norm(dim=-1))", "a norm"),
+    ("probe(x.std())", "a standard deviation"),
+    ("probe(a - b)", "a difference"),
+    ("probe(x.max() - x.min())", "a max minus a min"),
+    ("probe(1 - torch.sigmoid(x))", "1 - p of a sigmoid output"),
+    ("probe(torch.zeros(3))", "a tensor of zeros"),
+    ("probe(F.relu(x).sum())", "a sum of ReLU outputs"),
+    ("probe(((a - b) ** 2).mean())", "a mean of squares"),
+    ("probe(probs)", "a probability (probs)"),
+    ("probe(F.relu(x) * w)", "a product with a ReLU output"),
+    ("probe(F.pairwise_distance(a, b))", "a distance"),
+])
+def test_evidence_of_zero(code, reason):
+    r = probe(HEAD + code)
+    assert r.reaches_zero and r.reaches_zero.startswith(reason), r
+
+
+@pytest.mark.parametrize("code", [
+    "probe(x.clamp_min(1e-6))",
+    "probe(x + 1e-6)",
+    "probe(torch.exp(x))",
+    "probe(F.softplus(x))",
+    "probe(torch.exp(x).sum())",
+    "probe(torch.ones(3))",
+    "probe(torch.arange(1, n))",
+    "probe(F.relu(x) + 1e-6)",
+    "d = torch.where(d == 0, 1, d)\nprobe(d)",
+    "probe(torch.where(m, x, 1).clamp_min(1e-6))",
+])
+def test_evidence_of_safety(code):
+    r = probe(HEAD + code)
+    assert r.positive or r.nonzero, r
+
+
+def test_unknown_stays_unknown():
+    r = probe(HEAD + "def f(x):\n    probe(x)\n")
+    assert r.reaches_zero is None and not r.positive and not r.negative
+
+
+@pytest.mark.parametrize("code", [
+    "def f(x, mask):\n    n = mask.sum()\n    if n == 0:\n        return x\n    probe(n)\n",
+    "def f(x, mask):\n    if mask.sum() == 0:\n        raise ValueError\n    probe(mask.sum())\n",
+    "def f(x, mask):\n    if not mask.any():\n        return x\n    probe(mask.sum())\n",
+    "def f(x, d):\n    assert d > 0\n    probe(d)\n",
+    "def f(x, d):\n    if d != 0:\n        probe(d)\n",
+    "def f(x, d):\n    return probe(d) if d != 0 else 0\n",
+    "def f(x, d):\n    m = d > 0\n    probe(d[m])\n",
+])
+def test_guards_the_code_has_passed(code):
+    r = probe(HEAD + code.replace("probe(d) if", "probe(d) if"))
+    assert r.nonzero or r.positive, r
+
+
+def test_a_guard_holds_only_where_it_was_passed():
+    r = probe(HEAD + "def f(x, d):\n    if d != 0:\n        y = 1\n    probe(d.sum())\n")
+    assert not (r.nonzero or r.positive)
+    r = probe(HEAD + "def f(x, mask):\n    n = mask.sum(1)\n    if (n == 0).any():\n        pass\n"
+               "    probe(n)\n")
+    assert r.reaches_zero
+
+
+@pytest.mark.parametrize("code, host, wide", [
+    ("probe(torch.log(x))", "tensor", False),
+    ("probe(x.norm(dim=-1))", "tensor", False),
+    ("probe(x.sum(dim=-1))", "tensor", False),
+    ("probe(np.log(x))", "numpy", False),
+    ("probe(len(x) + 1)", "python", False),
+    ("probe(x.item())", "python", False),
+    ("probe(x.float().norm(dim=-1))", "tensor", True),
+    ("y = x.to(torch.float32)\nprobe(y.std(dim=0))", "tensor", True),
+    ("probe(x.half().float().half())", "tensor", False),
+    ("def f(x: torch.Tensor):\n    probe(x)\n", "tensor", False),
+])
+def test_what_kind_of_value_and_its_precision(code, host, wide):
+    r = probe(HEAD + code)
+    assert (r.host, r.wide) == (host, wide), r
+
+
+@pytest.mark.parametrize("code, constant", [
+    ("probe(x.detach())", True),
+    ("probe((x > 0).sum())", True),
+    ("probe(x.sum())", False),
+])
+def test_what_no_gradient_flows_through(code, constant):
+    assert probe(HEAD + code).constant == constant
