@@ -79,7 +79,8 @@ def read(path: str, stdin_data: Optional[bytes] = None) -> tuple[str, str]:
 class Checker:
     def __init__(self, settings: Settings, fix: bool = False, unsafe: bool = False):
         self.settings = settings
-        self.options = Options(min_eps=settings.min_eps, file_timeout=settings.file_timeout)
+        self.options = Options(min_eps=settings.min_eps, file_timeout=settings.file_timeout,
+                               strict=settings.strict)
         self.fix = fix
         self.unsafe = unsafe
 

@@ -51,6 +51,8 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--nan-min-eps", metavar="EPS", help="NAN301 threshold (default 1e-7)")
     p.add_argument("--nan-file-timeout", metavar="SECONDS",
                    help="seconds per 1,000 lines one file may take (default 5; 0: no limit)")
+    p.add_argument("--nan-strict", action="store_true", default=None,
+                   help="also report values whose range is unknown (default: evidence only)")
     p.add_argument("--config", help="read settings from this ini file only")
     p.add_argument("--isolated", action="store_true", help="ignore every configuration file")
     p.add_argument("--stdin-filename", help="the name to report for stdin")
@@ -79,6 +81,8 @@ def settings_from(args):
             setattr(settings, name, value)
     if args.nan_min_eps is not None:
         settings.min_eps = config.parse_min_eps(args.nan_min_eps, "--nan-min-eps")
+    if args.nan_strict:
+        settings.strict = True
     if args.nan_file_timeout is not None:
         settings.file_timeout = config.parse_file_timeout(args.nan_file_timeout,
                                                           "--nan-file-timeout")

@@ -26,7 +26,7 @@ DEFAULT_EXCLUDE = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", 
                    "site-packages")
 
 KEYS = ("select", "extend-select", "ignore", "extend-ignore", "exclude", "extend-exclude",
-        "per-file-ignores", "nan-min-eps", "nan-file-timeout")
+        "per-file-ignores", "nan-min-eps", "nan-file-timeout", "nan-strict")
 
 
 class ConfigError(ValueError):
@@ -44,6 +44,7 @@ class Settings:
     per_file_ignores: list[tuple[str, list[str]]] = field(default_factory=list)
     min_eps: float = DEFAULT_MIN_EPS
     file_timeout: float = DEFAULT_FILE_TIMEOUT
+    strict: bool = False
     source: str = ""  # the config file the settings came from
 
 
@@ -74,6 +75,18 @@ def parse_file_timeout(value, where: str) -> float:
     return number
 
 
+def parse_bool(value, where: str) -> bool:
+    """`true`/`false` as flake8 reads a flag from a config file (and TOML's booleans)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{where}: nan-strict must be true or false, got {value!r}")
+
+
 def parse_per_file_ignores(value) -> list[tuple[str, list[str]]]:
     """`pattern: CODE,CODE` entries, one per line or separated by spaces."""
     out: list[tuple[str, list[str]]] = []
@@ -97,6 +110,8 @@ def apply(settings: Settings, values: dict, where: str) -> None:
             settings.min_eps = parse_min_eps(value, where)
         elif key == "nan-file-timeout":
             settings.file_timeout = parse_file_timeout(value, where)
+        elif key == "nan-strict":
+            settings.strict = parse_bool(value, where)
         elif key == "per-file-ignores":
             settings.per_file_ignores = parse_per_file_ignores(value)
         else:

@@ -21,6 +21,7 @@ from .budget import DEFAULT_FILE_TIMEOUT, Stopped, seconds_for, time_limit
 from .model import Model
 from .positions import resolve
 from .prefilter import PIECE_LINES, physical_lines, select
+from .ranges import Precision
 
 DEFAULT_MIN_EPS = 1e-7
 
@@ -30,6 +31,8 @@ class Options:
     min_eps: float = DEFAULT_MIN_EPS
     # seconds per 1,000 lines (at least once) the analysis of one file may take; 0: no limit
     file_timeout: float = DEFAULT_FILE_TIMEOUT
+    # report values whose range is unknown too, not only those with evidence of a hazard
+    strict: bool = False
 
 
 class Report(NamedTuple):
@@ -85,7 +88,8 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
     except (Exception, RecursionError):  # libcst rejects some code that ast accepts
         return []
     # the whole source's tree serves where the whole source was parsed
-    reports = run_rules(module, rules, options, text, tree if text is source else None)
+    reports = run_rules(module, rules, options, text, tree if text is source else None,
+                        precision_of(source))
     if len(chunks) == 1 and chunks[0] == (1, 1):
         return reports
     starts = [c[0] for c in chunks]
@@ -258,16 +262,32 @@ def _with_last_block(node, block):
     return node.with_changes(body=block)
 
 
+# What puts float16 in play in a module: a cast, the dtype, autocast, a GradScaler.
+_FLOAT16 = re.compile(r"float16|\.half\(|torch\.half\b|autocast|GradScaler|\bfp16\b")
+
+
+def precision_of(source: str) -> Precision:
+    """The precision a module's arithmetic can run in, read from its whole text (so that a
+    pre-filtered parse knows what a full one does)."""
+    return Precision(float16=_FLOAT16.search(source) is not None)
+
+
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options,
-              text: Optional[str] = None, tree: Optional[ast.Module] = None) -> list[Report]:
-    return [report for report, _fix in run_rules_with_fixes(module, rules, options, text, tree)]
+              text: Optional[str] = None, tree: Optional[ast.Module] = None,
+              precision: Optional[Precision] = None) -> list[Report]:
+    return [report for report, _fix in run_rules_with_fixes(module, rules, options, text, tree,
+                                                            precision)]
 
 
 def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Options,
-                         text: Optional[str] = None, tree: Optional[ast.Module] = None) -> list:
+                         text: Optional[str] = None, tree: Optional[ast.Module] = None,
+                         precision: Optional[Precision] = None) -> list:
     """(Report, Fix or None) pairs, sorted by position.  `text` is the code `module` was
-    parsed from and `tree` its `ast`, where at hand (they locate statements)."""
-    model = Model()
+    parsed from and `tree` its `ast`, where at hand (they locate statements); `precision`
+    is the module's (read from `text`, or from the module's code, where not given)."""
+    if precision is None:
+        precision = precision_of(module.code if text is None else text)
+    model = Model(precision=precision)
     instances = [rule(model, options) for rule in rules]
     # (top-level statement, how many reports each rule had made when it was entered):
     # a report belongs to the last statement entered before it was made, and one made

@@ -47,12 +47,17 @@ class Plugin:
             default=DEFAULT_FILE_TIMEOUT, parse_from_config=True,
             help="seconds per 1,000 lines the analysis of one file may take before it "
                  f"stops with NAN000; 0: no limit (default: {DEFAULT_FILE_TIMEOUT:g})")
+        parser.add_option(
+            "--nan-strict", action="store_true", default=False, parse_from_config=True,
+            help="also report logs, divisions and eps guards of values whose range is unknown "
+                 "(by default only where there is evidence that they reach 0)")
 
     @classmethod
     def parse_options(cls, options) -> None:
         from .registry import RULES
 
-        cls.options = Options(min_eps=options.nan_min_eps, file_timeout=options.nan_file_timeout)
+        cls.options = Options(min_eps=options.nan_min_eps, file_timeout=options.nan_file_timeout,
+                              strict=options.nan_strict)
         # flake8 lets `--select NAN` override the default ignore list; an opinionated
         # rule must be named more precisely than that (`--extend-select NAN603`).
         chosen = [*(getattr(options, "select", None) or []),

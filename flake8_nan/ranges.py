@@ -86,11 +86,16 @@ _ZERO = {
     "mse_loss": "a mean squared error, 0 for identical inputs",
     "pairwise_distance": "a distance, 0 for identical points",
     "cdist": "a distance, 0 for identical points",
+    "rand": "a uniform random value in [0, 1), which can be exactly 0",
+    "uniform": "a uniform random value from a bound at or below 0, which can be 0",
+    "clamped_at_0": "a value clamped at 0 from below, 0 wherever it was not positive",
+    "arange": "a range that starts at or below 0, which holds 0",
 }
 _POSITIVE_KINDS = frozenset({"softplus"})
 _UNIT = frozenset({"softmax", "sigmoid"})
 _NEGATIVE = {"difference": "a difference, negative where its right side is larger",
-             "log": "a log, negative below 1"}
+             "log": "a log, negative below 1",
+             "randn": "a normal random value, negative about half the time"}
 _OVERFLOW = {"exp": "an exp, beyond float16's 65504 above 11"}
 
 
@@ -142,6 +147,12 @@ def noun(reason: Optional[str]) -> str:
     return (reason or "a value").split(",")[0]
 
 
+def phrase(reason: str) -> str:
+    """A reason as a message says it: "a ReLU output (0 for every negative input)"."""
+    head, comma, rest = reason.partition(", ")
+    return f"{head} ({rest})" if comma else head
+
+
 def _plural(phrase: str) -> str:
     """ "a ReLU output" -> "ReLU outputs"; a phrase with a parenthesis keeps it after."""
     words = phrase.split(" ", 1)
@@ -159,7 +170,7 @@ def of_name(name: str) -> Range:
     """`probs`, `p_fake_prob`, `likelihood`: a probability, which can be 0; `mask`,
     `attn_mask`: a mask."""
     if _PROBABILITY_NAME.search(name):
-        return Range(unit=True, zero=f"a probability ({name}), which can be 0")
+        return Range(unit=True, zero=f"a probability named {name}, which can be 0")
     if _MASK_NAME.search(name):
-        return Range(mask=True, zero=f"a mask ({name}), 0 where it is unset")
+        return Range(mask=True, zero=f"a mask named {name}, 0 where it is unset")
     return UNKNOWN

@@ -415,7 +415,10 @@ INTEGER_CAST_METHODS = frozenset({"long", "int", "short", "byte"})
 # (ranges.py): a ReLU output and a distance reach 0, a softplus does not.
 FUNCTIONS.update({
     **{f"torch.{n}": n for n in ("relu", "zeros", "min", "amin", "cdist",
-                                  "pairwise_distance", "square")},
+                                  "pairwise_distance", "square", "rand")},
+    "torch.rand_like": "rand", "numpy.random.rand": "rand", "numpy.random.random": "rand",
+    **{f"torch.{n}": "randn" for n in ("randn", "randn_like", "normal")},
+    "numpy.random.randn": "randn", "numpy.random.normal": "randn",
     "torch.zeros_like": "zeros",
     **{f"{_F}.{n}": n for n in ("relu", "softplus", "pairwise_distance", "mse_loss")},
     f"{_F}.relu6": "relu",

@@ -3,21 +3,23 @@ import re
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-_MARK = re.compile(r"#\s*error:\s*(.+)$")
+_MARK = re.compile(r"#\s*(error|strict):\s*([^#]+?)\s*(?=#\s*(?:error|strict):|$)")
 _ITEM = re.compile(r"(NAN\d{3})(?::(\d+))?$")
 
 
-def expected(path: Path) -> list[tuple[int, str, "int | None"]]:
-    """(line, code, 1-based column or None) for each expected report."""
+def expected(path: Path, strict: bool = False) -> list[tuple[int, str, "int | None"]]:
+    """(line, code, 1-based column or None) for each expected report: `# error: NAN101:9`
+    at the level on by default, `# strict: NAN101:9` only under nan-strict (values of
+    unknown range)."""
     out = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        m = _MARK.search(line)
-        if not m:
-            continue
-        for item in m.group(1).split(","):
-            im = _ITEM.match(item.strip())
-            assert im, f"{path.name}:{lineno}: bad expectation {item!r}"
-            out.append((lineno, im.group(1), int(im.group(2)) if im.group(2) else None))
+        for level, items in _MARK.findall(line):
+            if level == "strict" and not strict:
+                continue
+            for item in items.split(","):
+                im = _ITEM.match(item.strip())
+                assert im, f"{path.name}:{lineno}: bad expectation {item!r}"
+                out.append((lineno, im.group(1), int(im.group(2)) if im.group(2) else None))
     return out
 
 
@@ -51,10 +53,11 @@ def rule_sets():
     return {"default": tuple(r for r in RULES if r.default_enabled), "all": RULES}
 
 
-def lint(source: str, rules, full: bool = False, tree=None, min_eps: float = 1e-7):
+def lint(source: str, rules, full: bool = False, tree=None, min_eps: float = 1e-7,
+         strict: bool = False):
     """check_source under the test time limit; a file that runs past it fails."""
     from flake8_nan.engine import Options, check_source
-    options = Options(min_eps=min_eps, file_timeout=LIMIT_PER_1000_LINES)
+    options = Options(min_eps=min_eps, file_timeout=LIMIT_PER_1000_LINES, strict=strict)
     reports = check_source(source, tree, options, rules, full=full)
     stopped = [r for r in reports if r.code == "NAN000" and "stopped after" in r.message]
     assert not stopped, stopped[0].message

@@ -3,13 +3,16 @@ they added to the model, written apart from the fixtures."""
 import textwrap
 import time
 
-from flake8_nan.engine import check_source
+from flake8_nan.engine import Options, check_source
+
+# The probes ask what the model resolves, of values whatever their range: nan-strict.
+STRICT = Options(strict=True)
 
 
 def reports(src):
     src = textwrap.dedent(src)
-    fast = check_source(src)
-    assert fast == check_source(src, full=True)
+    fast = check_source(src, options=STRICT)
+    assert fast == check_source(src, options=STRICT, full=True)
     return fast
 
 

@@ -12,8 +12,9 @@ from flake8_nan.registry import RULES
 from fixture_expectations import FIXTURES
 
 RULE_FIXTURES = sorted(FIXTURES.glob("NAN*.py")) + [FIXTURES / "seed_cases.py"]
-BAD = "import torch\n\n\ndef f(p, h):\n    return torch.log(p), h / (h.sum() + 1e-8)\n"
-# NAN101 and NAN301, which BAD shows, are off by default: the tests name their families.
+BAD = "import torch\n\n\ndef f(probs, h):\n    return torch.log(probs), h / (h.norm(dim=-1) + 1e-8)\n"
+# NAN101 and NAN301, which BAD shows, are on by default (it gives their evidence); naming
+# their families turns on the rest of them too.
 OPT_IN = ("--extend-select", "NAN1,NAN3")
 
 
@@ -79,12 +80,11 @@ def test_diff_writes_nothing(work):
 
 
 def test_json_output(work):
-    out = cli("check", "--isolated", "--extend-select", "NAN101", "--format", "json", "NAN101.py",
-              cwd=work)
+    out = cli("check", "--isolated", "--format", "json", "NAN101.py", cwd=work)
     data = json.loads(out.stdout)
     assert data and {d["code"] for d in data} == {"NAN101", "NAN105"}  # NAN104 is off by default
     first = data[0]
-    assert first["filename"] == "NAN101.py" and first["line"] == 12 and first["column"] == 9
+    assert first["filename"] == "NAN101.py" and first["line"] == 13 and first["column"] == 9
 
 
 def test_sarif_output_validates_against_the_2_1_0_schema(work):
@@ -114,9 +114,10 @@ def test_github_annotations(work):
 
 
 def test_statistics(work):
-    out = cli("check", "--isolated", "--extend-select", "NAN101", "--statistics", "NAN101.py",
-              cwd=work)
-    assert re.search(r"^17\s+NAN101 log of a value that can be 0$", out.stdout, re.M)
+    out = cli("check", "--isolated", "--statistics", "NAN101.py", cwd=work)
+    assert re.search(r"^11\s+NAN101 log of a value that can be 0 or negative$", out.stdout, re.M)
+    strict = cli("check", "--isolated", "--nan-strict", "--statistics", "NAN101.py", cwd=work)
+    assert re.search(r"^22\s+NAN101 ", strict.stdout, re.M)
 
 
 def test_select_ignore_and_noqa(tmp_path):
@@ -162,7 +163,7 @@ def test_stdin(tmp_path):
     assert [line.split(":")[0] for line in out.stdout.splitlines()] == ["x.py", "x.py"]
     fixed = cli("check", "--isolated", *OPT_IN, "--fix", "--unsafe-fixes", "-", stdin=BAD,
                 cwd=tmp_path)
-    assert "p.clamp_min(1e-6)" in fixed.stdout and "1e-6" in fixed.stdout
+    assert "probs.clamp_min(1e-6)" in fixed.stdout and "1e-6" in fixed.stdout
 
 
 def test_folders_skip_virtualenvs_and_excludes(tmp_path):

@@ -11,19 +11,19 @@ import pytest
 
 from fixture_expectations import FIXTURES
 
-BAD = "import torch\n\n\ndef f(p, h):\n    a = torch.log(p)\n    return a, h / (h.sum() + 1e-8)\n"
-OPT_IN = "extend-select = NAN101,NAN301\n"  # both off by default
+BAD = "import torch\n\n\ndef f(probs, h):\n    a = torch.log(probs)\n    return a, h / (h.norm(dim=-1) + 1e-8)\n"
+OPT_IN = "extend-select = NAN101,NAN301\n"  # on by default: naming them changes nothing
 
 
 def test_stdin_display_name_gives_file_reports_and_columns():
     path = FIXTURES / "NAN101.py"
-    args = [sys.executable, "-m", "flake8", "--isolated", "--select", "NAN", "--extend-select", "NAN101"]
+    args = [sys.executable, "-m", "flake8", "--isolated", "--select", "NAN"]
     on_file = subprocess.run([*args, str(path)], capture_output=True, text=True).stdout
     on_stdin = subprocess.run([*args, "--stdin-display-name", str(path), "-"],
                               input=path.read_text(), capture_output=True, text=True).stdout
     assert on_file == on_stdin
-    # Checked by hand: `    a = torch.log(p)` on line 12 starts `torch` at the 9th character.
-    assert f"{path}:12:9: NAN101 " in on_stdin
+    # Checked by hand: `    e = F.relu(x).log()` on line 13 starts `F` at the 9th character.
+    assert f"{path}:13:9: NAN101 " in on_stdin
 
 
 class LanguageServer:

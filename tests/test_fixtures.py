@@ -15,7 +15,7 @@ OFF_BY_DEFAULT = ",".join(r.code for r in RULES if not r.default_enabled)
 
 def flake8_reports(path, *extra):
     proc = subprocess.run(
-        [sys.executable, "-m", "flake8", "--isolated", "--select", "NAN",
+        [sys.executable, "-m", "flake8", "--isolated", "--select", "NAN", "--nan-strict",
          *(["--extend-select", OFF_BY_DEFAULT] if OFF_BY_DEFAULT else []),
          "--format", "%(row)d|%(col)d|%(code)s", *extra, str(path)],
         capture_output=True, text=True)
@@ -29,36 +29,47 @@ def flake8_reports(path, *extra):
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_fixture(path):
-    expect = expected(path)
+    """Under flake8, every rule selected and nan-strict: every expectation of the file."""
+    expect = expected(path, strict=True)
     assert expect, f"{path.name} has no expectations: a fixture must be able to fail"
     problems = compare(expect, flake8_reports(path))
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("rules", ["default", "all"])
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_default_rules_report_exactly_the_expectations_of_their_codes(path):
-    """What a user gets without naming any rule: the expectations of the codes on by
-    default, no more and no less (in process, under the test time limit)."""
-    default = rule_sets()["default"]
-    codes = {r.code for r in default}
+def test_the_level_on_by_default_reports_exactly_its_expectations(path, rules):
+    """What a user gets without nan-strict: the `error:` expectations of the codes in use,
+    no more and no less (in process, under the test time limit).  With the rules on by
+    default, that is what a user gets without naming any rule."""
+    chosen = rule_sets()[rules]
+    codes = {r.code for r in chosen}
     expect = [e for e in expected(path) if e[1] in codes]
-    got = [(r.line, r.code, r.col + 1) for r in lint(path.read_text(encoding="utf-8"), default)]
+    got = [(r.line, r.code, r.col + 1) for r in lint(path.read_text(encoding="utf-8"), chosen)]
     problems = compare(expect, got)
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("strict", [False, True], ids=["evidence", "strict"])
 @pytest.mark.parametrize("rules", ["default", "all"])
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_fast_path_equals_full_parse(path, rules):
+def test_fast_path_equals_full_parse(path, rules, strict):
     source = path.read_text(encoding="utf-8")
     chosen = rule_sets()[rules]
-    assert lint(source, chosen) == lint(source, chosen, full=True)
+    assert lint(source, chosen, strict=strict) == lint(source, chosen, full=True, strict=strict)
 
 
-def test_every_rule_has_a_fixture():
+def test_every_rule_has_a_fixture_reported_at_the_level_on_by_default():
     names = " ".join(p.read_text() for p in FILES)
     for rule in RULES:
         assert f"error: {rule.code}" in names or f", {rule.code}" in names, rule.code
+
+
+def test_expectations_read_both_levels(tmp_path):
+    path = tmp_path / "f.py"
+    path.write_text("x = 1  # error: NAN104:9  # strict: NAN101:9, NAN201\n")
+    assert expected(path) == [(1, "NAN104", 9)]
+    assert expected(path, strict=True) == [(1, "NAN104", 9), (1, "NAN101", 9), (1, "NAN201", None)]
 
 
 def test_compare_detects_missing_and_extra():

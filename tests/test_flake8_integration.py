@@ -14,14 +14,15 @@ SOURCE = textwrap.dedent("""\
     import torch
 
 
-    def f(p, h):
-        a = torch.log(p)
-        b = h / (h.sum() + 1e-8)
+    def f(probs, h):
+        a = torch.log(probs)
+        b = h / (h.norm(dim=-1) + 1e-8)
         return a, b
     """)
 
 
-# NAN101 and NAN301, which SOURCE shows, are off by default: the tests name their families.
+# NAN101 and NAN301, which SOURCE shows, are on by default (it gives their evidence: a
+# probability, tensor arithmetic); naming their families turns on the rest of them too.
 OPT_IN = ("--extend-select", "NAN1,NAN3")
 
 
@@ -47,7 +48,7 @@ def test_stdin_reports_the_same_as_the_file():
 
 
 def test_noqa_silences_one_code(tmp_path):
-    src = SOURCE.replace("torch.log(p)", "torch.log(p)  # noqa: NAN101")
+    src = SOURCE.replace("torch.log(probs)", "torch.log(probs)  # noqa: NAN101")
     (tmp_path / "m.py").write_text(src)
     out = flake8("--isolated", "--select", "NAN", *OPT_IN, "m.py", cwd=tmp_path).stdout
     assert codes(out) == ["NAN301"]
@@ -97,7 +98,7 @@ def test_a_failing_rule_is_reported_once_and_others_still_run():
     reports = run_rules(module, (*RULES, Exploding), Options())
     internal = [r for r in reports if r.code == "NAN000"]
     assert len(internal) == 1 and "Exploding" in internal[0].message
-    assert (internal[0].line, internal[0].col) == (5, 8)  # the first call it met: torch.log(p)
+    assert (internal[0].line, internal[0].col) == (5, 8)  # the first call it met: torch.log(probs)
     assert {r.code for r in reports} == {"NAN000", "NAN101", "NAN301"}
 
 

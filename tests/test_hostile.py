@@ -8,7 +8,7 @@ import pytest
 from flake8_nan.engine import check_source
 from test_cli import cli
 
-HAZARD = "import torch\n\n\ndef f(p):\n    return torch.log(p)\n"
+HAZARD = "import torch\n\n\ndef f(probs):\n    return torch.log(probs)\n"
 SAFE_FIX = ("import torch.nn.functional as F\n\n\ndef f(a, b):\n"
             "    return F.kl_div(F.log_softmax(a, -1), F.log_softmax(b, -1))\n")
 

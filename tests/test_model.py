@@ -3,13 +3,16 @@ import textwrap
 
 import pytest
 
-from flake8_nan.engine import check_source
+from flake8_nan.engine import Options, check_source
+
+# The probes ask what the model resolves, of values whatever their range: nan-strict.
+STRICT = Options(strict=True)
 
 
 def codes(src):
     src = textwrap.dedent(src)
-    fast = [(r.line, r.code) for r in check_source(src)]
-    assert fast == [(r.line, r.code) for r in check_source(src, full=True)]
+    fast = [(r.line, r.code) for r in check_source(src, options=STRICT)]
+    assert fast == [(r.line, r.code) for r in check_source(src, options=STRICT, full=True)]
     return fast
 
 

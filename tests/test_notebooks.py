@@ -17,7 +17,7 @@ EXPECTED = [
 
 
 def findings(path, *args):
-    out = cli("check", "--isolated", "--extend-select", "NAN101,NAN301", "--format", "json", *args,
+    out = cli("check", "--isolated", "--format", "json", *args,
               str(path))
     return out, [(d["cell"], d["line"], d["column"], d["code"]) for d in json.loads(out.stdout)]
 
@@ -66,5 +66,5 @@ def test_broken_notebooks_are_reported_not_crashed_on(tmp_path):
 
 def test_folders_include_notebooks(tmp_path):
     shutil.copy(NOTEBOOK, tmp_path / "nb.ipynb")
-    out = cli("check", "--isolated", "--extend-select", "NAN101,NAN301", ".", cwd=tmp_path)
+    out = cli("check", "--isolated", ".", cwd=tmp_path)
     assert out.stdout.count("./nb.ipynb:cell ") == len(EXPECTED)

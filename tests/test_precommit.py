@@ -9,8 +9,8 @@ import pytest
 from fixture_expectations import FIXTURES
 
 ROOT = Path(__file__).resolve().parent.parent
-BAD = "import torch\n\n\ndef f(p):\n    return torch.log(p)\n"
-GOOD = "import torch\n\n\ndef f(p):\n    return torch.log(p.clamp_min(1e-6))\n"
+BAD = "import torch\n\n\ndef f(probs):\n    return torch.log(probs)\n"
+GOOD = "import torch\n\n\ndef f(probs):\n    return torch.log(probs.clamp_min(1e-6))\n"
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,7 @@ def git_repo(path: Path, files: dict) -> Path:
 
 
 def test_hook_fails_on_a_hazard_and_passes_once_fixed(tmp_path, pre_commit_home):
-    repo = git_repo(tmp_path / "repo", {"train.py": BAD,  # NAN101 is off by default
-                                        "setup.cfg": "[flake8]\nextend-select = NAN101\n"})
+    repo = git_repo(tmp_path / "repo", {"train.py": BAD})
     shutil.copy(FIXTURES / "notebook.ipynb", repo / "explore.ipynb")
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
     bad = try_repo(repo, pre_commit_home)

@@ -91,7 +91,7 @@ HEAD = "import torch\nimport torch.nn.functional as F\nimport numpy as np\n"
     ("probe(torch.zeros(3))", "a tensor of zeros"),
     ("probe(F.relu(x).sum())", "a sum of ReLU outputs"),
     ("probe(((a - b) ** 2).mean())", "a mean of squares"),
-    ("probe(probs)", "a probability (probs)"),
+    ("probe(probs)", "a probability named probs"),
     ("probe(F.relu(x) * w)", "a product with a ReLU output"),
     ("probe(F.pairwise_distance(a, b))", "a distance"),
 ])

@@ -22,7 +22,7 @@ def test_there_are_enough_cases_from_each_framework():
 
 @pytest.mark.parametrize("case", CASES, ids=[c["slug"] for c in CASES])
 def test_fixed_files_hold_no_report_of_their_bug(case):
-    own = {code for _, code in case["expected"]}
+    own = {code for _, code in case["expected"]} - case["residual"]
     for name, rules in rule_sets().items():
         lint(case["bad"], rules)
         left = [r for r in lint(case["fixed"], rules) if r.code in own]

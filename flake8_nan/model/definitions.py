@@ -9,7 +9,7 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import traverse, vocab
+from .. import ranges, traverse, vocab
 from ..ranges import Range
 from .facts import (
     Const, Fact, Origin, Scope, UNKNOWN, _GUARD_KINDS, _returns_at_end, dotted, has_star,
@@ -58,7 +58,16 @@ class Definitions:
         self._pop()
         returned = output(node, scope)
         if returned is not None:
-            self.bind(node.name.value, Fact(origin=Origin(kind, node=returned, inner=returned.kind)))
+            # a function's range is what a call of it gives: what its returns agree on
+            given = None
+            if kind == "function" and scope.return_ranges:
+                given = scope.return_ranges[0]
+                for r in scope.return_ranges[1:]:
+                    given = ranges.join(given, r)
+                if not returned.positive:  # as for origins: only a guard's positivity crosses
+                    given = replace(given, positive=False, nonzero=False)
+            self.bind(node.name.value, Fact(origin=Origin(kind, node=returned, inner=returned.kind),
+                                            range=given))
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         scope = self._push("function")
@@ -101,6 +110,7 @@ class Definitions:
             scope.returns = None
         else:
             scope.returns.append(self.origin(node.value))
+            scope.return_ranges.append(self.value_range(node.value))
 
     def _no_value(self, node) -> None:
         if self.scope.kind == "function":

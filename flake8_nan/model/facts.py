@@ -53,7 +53,8 @@ UNKNOWN = Fact()
 
 
 class Scope:
-    __slots__ = ("kind", "names", "parent", "attrs", "name", "returns", "guards")
+    __slots__ = ("kind", "names", "parent", "attrs", "name", "returns", "return_ranges",
+                 "guards")
 
     def __init__(self, kind: str, parent: Optional["Scope"], name: str = ""):
         self.kind = kind
@@ -64,6 +65,7 @@ class Scope:
         # function scopes: the origins of the `return` values seen so far; None once the
         # function is known to give something else (a bare return, a yield)
         self.returns: Optional[list] = []
+        self.return_ranges: list = []  # function scopes: the ranges of those values
         # (test, whether it holds) known for the rest of the scope: `if d == 0: return`
         # leaves (d == 0, False); `assert d > 0` leaves (d > 0, True)
         self.guards: list[tuple[cst.BaseExpression, bool]] = []

@@ -16,7 +16,7 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import ranges, vocab
+from .. import ranges, traverse, vocab
 from ..ranges import NONZERO, POSITIVE, UNKNOWN, Range
 from .facts import _MAX_DEPTH, Op, positional, where_parts
 
@@ -115,7 +115,8 @@ class Values:
         constant = left.constant and right.constant
         if origin is not None and origin.positive:
             return replace(POSITIVE, host=host, wide=wide, constant=constant)
-        if origin is not None and origin.kind == "one_minus":
+        one = isinstance(op, cst.Subtract) and self.const(expr.left)
+        if origin is not None and origin.kind == "one_minus" or one and one.value == 1:
             found = ranges.one_minus(right)
         elif origin is not None and origin.kind in ("difference", "minmax"):
             found = ranges.of_origin(origin.kind)
@@ -142,6 +143,10 @@ class Values:
                              positive=qn == "builtins.len" and False)
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in _PYTHON_METHODS:
                 return Range(host="python", constant=True)
+            fact = self._name_fact(call.func)
+            if fact is not None and fact.origin is not None and fact.origin.kind == "function" \
+                    and fact.range is not None:
+                return fact.range  # what the same-file function's returns agree on
             found = self._origin_range(call)
             return replace(found, host=_framework_host(self.framework(call)) or found.host)
         subject = op.subject
@@ -170,7 +175,11 @@ class Values:
             return replace(self._where_range(op, depth), host=host)
         found = self._origin_range(call)
         if op.name in ("clamp", "clamp_min", "maximum") and not found.positive:
-            found = replace(found, zero=found.zero or inner.zero, negative=None)
+            floor = op.arg(1, "min") if op.name != "maximum" else op.arg(1, "other")
+            c = self.const(floor) if floor is not None else None
+            at_zero = c is not None and c.value == 0 and ranges.of_origin("clamped_at_0").zero
+            found = replace(found, zero=at_zero or found.zero or inner.zero,
+                            negative=None if floor is not None else inner.negative)
         return replace(found, host=host, wide=inner.wide and op.name not in ("exp",),
                        constant=inner.constant or found.mask)
 
@@ -186,6 +195,27 @@ class Values:
         if all(r.positive or r.nonzero or self._implies(cond, v, chosen) for r, v, chosen in branches):
             return NONZERO
         return ranges.join(branches[0][0], branches[1][0])
+
+    def unwrapped(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        """`mask` of `mask.float().unsqueeze(1)`: the value under shape-only methods."""
+        for _ in range(8):  # a handful of methods at most
+            op = self.call_op(expr)
+            if op is None or op.name != "shape" or op.subject is None:
+                break
+            expr = op.subject
+        return expr
+
+    def contains(self, region: cst.CSTNode, value: cst.CSTNode, limit: int = 400) -> bool:
+        """Whether `region` holds an expression equal to `value` (within `limit` nodes)."""
+        todo = [region]
+        for _ in range(limit):
+            if not todo:
+                return False
+            n = todo.pop()
+            if type(n) is type(value) and n.deep_equals(value):
+                return True
+            todo.extend(traverse.children(n))
+        return False
 
     # ------------------------------------------------------------------ guards
     def _implies(self, cond: cst.BaseExpression, value: cst.BaseExpression, holds: bool,
@@ -347,10 +377,9 @@ def _sums_nonempty(model, test: cst.BaseExpression, holds: bool, expr: cst.CSTNo
 
 
 def _inside(node: cst.CSTNode, region: cst.CSTNode) -> bool:
-    """Whether `node` is `region` or inside it (an identity search, only for the rare
-    conditional expression that guards a value)."""
+    """Whether `node` is `region` or inside it (an identity search, made only once a
+    test that holds there is known to speak of the value)."""
     todo = [region]
-    from .. import traverse
     while todo:
         n = todo.pop()
         if n is node:

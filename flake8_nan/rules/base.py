@@ -11,7 +11,7 @@ from typing import ClassVar, NamedTuple, Optional
 
 import libcst as cst
 
-from .. import vocab
+from .. import ranges, vocab
 from ..model import Model, visitor_names
 
 
@@ -118,6 +118,20 @@ class Rule(cst.BatchableCSTVisitor):
             fix = None  # the rewrites are written in PyTorch's spelling
         self.reports.append((node, message, fix))
 
+    def hazard(self, expr: cst.BaseExpression, sign: bool = False) -> Optional[str]:
+        """Why `expr` can be 0 (with `sign`: or below 0), as a message says it: the model's
+        evidence (ranges.Range), or under nan-strict a value not known to be safe.  None
+        where it is known to be safe, or nothing is known and the level is not strict."""
+        r = self.model.value_range(expr)
+        if r.positive or (r.nonzero and not sign):
+            return None
+        reason = r.zero or (r.negative if sign else None)
+        if reason:
+            return ranges.phrase(reason)
+        if getattr(self.options, "strict", False):
+            return "a value not known to be positive" if sign else "a value not known to be nonzero"
+        return None
+
     def spell(self, qualname: str) -> tuple[cst.BaseExpression, tuple[str, ...]]:
         """An expression naming `qualname` in this module, and the import it needs."""
         text, imports = self.model.spelling(qualname)
@@ -213,20 +227,21 @@ class Rule(cst.BatchableCSTVisitor):
 
 class DivisionRule(Rule):
     """A rule about denominators: `a / d`, `a /= d`, `torch.div(a, d)`, `a.div(d)` each
-    hand `d` to `check_denominator`."""
+    hand `d` (and `a`) to `check_denominator`."""
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, cst.Divide):
-            self.check_denominator(node.right)
+            self.check_denominator(node.right, node.left)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.operator, cst.DivideAssign):
-            self.check_denominator(node.value)
+            self.check_denominator(node.value, node.target)
 
     def visit_Call(self, node: cst.Call) -> None:
         op = self.model.call_op(node)
         if op is not None and op.name in ("div", "true_divide", "divide"):
-            self.check_denominator(op.arg(1, "other"))
+            self.check_denominator(op.arg(1, "other"), op.subject)
 
-    def check_denominator(self, denominator: Optional[cst.BaseExpression]) -> None:
+    def check_denominator(self, denominator: Optional[cst.BaseExpression],
+                          numerator: Optional[cst.BaseExpression] = None) -> None:
         raise NotImplementedError

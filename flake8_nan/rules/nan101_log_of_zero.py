@@ -7,8 +7,7 @@ from .nan502_where_gradient import DefersToWhere
 
 class LogOfZero(DefersToWhere, Rule):
     code = "NAN101"
-    summary = "log of a value that can be 0"
-    default_enabled = False  # see `why`: too noisy on real code to be on by default
+    summary = "log of a value that can be 0 or negative"
     why = (
         "`torch.log(0)` is `-inf`, and its gradient `1/x` is `inf` there: one zero in the "
         "batch turns the loss into `-inf`/`nan` and the next optimizer step writes NaN into "
@@ -21,21 +20,21 @@ class LogOfZero(DefersToWhere, Rule):
         "raised to any power. A log cast to an integer (`(torch.log(n / m) * k).long()`, "
         "`int(np.log2(stride))`, bucket and level arithmetic) is not reported: an integer "
         "holds no -inf and no gradient crosses the cast."
-        " Off by default: it reports every log whose argument is not provably positive, and "
-        "on timm 1.0.31 and transformers 5.24.0 2 of its 54 reports were hazards real code can "
-        "reach (the rest: logs of configured constants, of positions, of scales and counts "
-        "that are positive by construction; enable with --extend-select NAN101).")
+        " By default it reports where the model has evidence that the argument reaches 0 or "
+        "goes below it, and the message names the evidence: a probability, a ReLU output, a "
+        "count of a mask, 1 - p of a probability, a difference, a tensor of zeros. A log of a "
+        "value whose range is unknown (a bare parameter) is reported only under "
+        "`--nan-strict`: on timm 1.0.31 and transformers 5.24.0, 2 of 54 such reports were "
+        "hazards real code can reach.")
     bad = """\
 import torch
-p = torch.tensor([0.0, 0.5], requires_grad=True)
-torch.log(p).sum().backward()
-out = p.grad
+x = torch.tensor([-1.0, 0.5])
+out = torch.log(torch.relu(x)).sum()
 """
     good = """\
 import torch
-p = torch.tensor([0.0, 0.5], requires_grad=True)
-torch.log(p.clamp_min(1e-6)).sum().backward()
-out = p.grad
+x = torch.tensor([-1.0, 0.5])
+out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
 """
     fix = ("Clamp the argument away from 0 before the log: `torch.log(p.clamp_min(eps))`; the "
            "automatic fix uses eps = 1e-6, which float16 still represents. Values below eps "
@@ -64,13 +63,17 @@ out = p.grad
             return
         if origin is not None and origin.kind == "one_minus" and origin.inner in self.deferred_one_minus:
             return
+        reason = self.hazard(arg, sign=True)
+        if reason is None or op.method and isinstance(arg, (cst.Name, cst.Attribute)) and \
+                not self.model.value_range(arg).known:
+            return  # `R.log()` of a name nothing is known of may be a Lie group's, not a tensor's
         clamped = method_call(arg, "clamp_min", cst.Float("1e-6"))
         if op.method:
             new = node.with_changes(func=node.func.with_changes(value=clamped))
         else:
             new = with_argument(node, arg, clamped)
         guarded = self.suggest("clamp_min", node, x=arg, floor="eps")
-        self.report(node, f"{op.name} of a value that can be 0 gives -inf and NaN gradients; "
+        self.report(node, f"{op.name} of {reason} gives -inf (NaN below 0) and NaN gradients; "
                           f"guard it: {self.suggest('log', node, op=op.name, x=guarded)}",
                     Fix(node, new))
 

@@ -2,6 +2,7 @@ from typing import Optional
 
 import libcst as cst
 
+from .. import ranges
 from ..words import DIVISION
 from .base import DivisionRule, Fix, method_call
 from .nan502_where_gradient import DefersToWhere
@@ -10,7 +11,6 @@ from .nan502_where_gradient import DefersToWhere
 class DivideBySum(DefersToWhere, DivisionRule):
     code = "NAN201"
     summary = "division by a sum or count that can be 0"
-    default_enabled = False  # see `why`: too noisy on real code to be on by default
     why = (
         "A mask with no True entry sums to 0, and so does a row of zero weights: `x / "
         "mask.sum()` is then 0/0 = NaN (or x/0 = inf), in the forward pass and in the "
@@ -18,11 +18,16 @@ class DivideBySum(DefersToWhere, DivisionRule):
         "than the window, an entity with no mention. Sums that cannot be 0 are not reported: "
         "of positive values, of a softmax or of sigmoids, or of the top-k values of either "
         "(the renormalised weights of a mixture-of-experts router); nor is a division inside "
-        "a `torch.where` that tests its denominator (NAN502 owns that one)."
-        " Off by default: on timm 1.0.31 and transformers 5.24.0, 1 of its 50 reports was a "
-        "hazard real code can reach (most were mask counts that the code building the mask "
-        "keeps at 1 or more, and weights normalised by a sum that is positive by "
-        "construction; enable with --extend-select NAN201).")
+        "a `torch.where` that tests its denominator (NAN502 owns that one), nor one the code "
+        "has guarded: after `if n == 0: return`, inside `if mask.any():`, in `x / n if n "
+        "else 0`, or of a sum made safe with `torch.where(n == 0, 1, n)`."
+        " By default it reports where the model has evidence that the sum reaches 0: a count "
+        "of a mask or of a comparison, a sum of values that are each 0 somewhere (ReLU "
+        "outputs, squares), and a weighted mean whose denominator sums the weights of its "
+        "numerator (`torch.mm(m, x) / m.sum(1)`, `(x * w).sum() / w.sum()`): a row with no "
+        "weight is 0/0. A sum of values of unknown range is reported only under "
+        "`--nan-strict`: on timm 1.0.31 and transformers 5.24.0, 1 of 50 such reports was a "
+        "hazard real code can reach.")
     bad = """\
 import torch
 x = torch.ones(2, 3)
@@ -51,16 +56,39 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         if not self.left_to_where(node):
             super().visit_BinaryOperation(node)
 
-    def check_denominator(self, denominator: Optional[cst.BaseExpression]) -> None:
+    def check_denominator(self, denominator: Optional[cst.BaseExpression],
+                          numerator: Optional[cst.BaseExpression] = None) -> None:
         if denominator is None:
             return
         origin = self.model.origin(denominator)
         if origin is None or origin.kind not in ("sum", "count") or origin.positive:
             return
+        r = self.model.value_range(denominator)
+        if r.positive or r.nonzero:
+            return
+        reason = (ranges.phrase(r.zero) if r.zero else None) or self._weights_of(numerator, origin) \
+            or (self.hazard(denominator) and "a sum not known to be nonzero")
+        if reason is None:
+            return
         text = self.snippet(denominator)
-        count = origin.kind == "count" or "mask" in text.lower() or "count" in text.lower()
-        floor, what = ("1", "a count") if count else ("eps", "a sum")
+        count = r.count or origin.kind == "count" or "mask" in text.lower() or "count" in text.lower()
+        floor = "1" if count else "eps"
         floor_node = cst.Integer("1") if count else cst.Float("1e-6")
         guarded = self.suggest("clamp_min", denominator, x=denominator, floor=floor)
-        self.report(denominator, f"division by {what} that can be 0 gives NaN/inf; use {guarded}",
+        self.report(denominator, f"division by {reason} gives NaN/inf there; use {guarded}",
                     Fix(denominator, method_call(denominator, "clamp_min", floor_node)))
+
+    def _weights_of(self, numerator: Optional[cst.BaseExpression], origin) -> Optional[str]:
+        """A weighted mean, `torch.mm(m, x) / m.sum(1)`: the denominator sums weights the
+        numerator is made of, and is 0 for a row without weight."""
+        op = self.model.call_op(origin.node) if isinstance(origin.node, cst.Call) else None
+        weights = op.subject if op is not None else None
+        if weights is None or numerator is None:
+            return None
+        bare = self.model.unwrapped(weights)
+        made = self.model.origin(numerator)
+        places = [numerator] + ([made.node] if made is not None and isinstance(made.node, cst.CSTNode)
+                                else [])
+        if any(self.model.contains(p, w) for p in places for w in (weights, bare)):
+            return "a sum of the weights of the numerator (0 for a row with no weight)"
+        return None

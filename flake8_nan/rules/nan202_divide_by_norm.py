@@ -44,7 +44,8 @@ out = F.normalize(x, dim=-1)
     triggers = (frozenset({"norm", "vector_norm", "std", "var", ABS_MAX, SQRT_REDUCE}),
                 frozenset({DIVISION, "div", "div_", "divide", "true_divide"}))
 
-    def check_denominator(self, denominator: Optional[cst.BaseExpression]) -> None:
+    def check_denominator(self, denominator: Optional[cst.BaseExpression],
+                          numerator: Optional[cst.BaseExpression] = None) -> None:
         if denominator is None:
             return
         origin = self.model.origin(denominator)
