@@ -87,7 +87,6 @@ _ZERO = {
     "pairwise_distance": "a distance, 0 for identical points",
     "cdist": "a distance, 0 for identical points",
     "rand": "a uniform random value in [0, 1), which can be exactly 0",
-    "uniform": "a uniform random value from a bound at or below 0, which can be 0",
     "clamped_at_0": "a value clamped at 0 from below, 0 wherever it was not positive",
     "arange": "a range that starts at or below 0, which holds 0",
 }
@@ -127,10 +126,12 @@ def summed(terms: Range, kind: str = "sum") -> Range:
     if terms.positive:
         return POSITIVE
     if terms.mask:
-        return Range(count=kind == "sum", zero=f"a {'count' if kind == 'sum' else 'mean'} "
-                     f"of {noun(terms.zero)}, 0 when it is all False")
-    if terms.zero and not terms.negative:
-        return Range(zero=f"a {kind} of {_plural(noun(terms.zero))}, 0 where every one is",
+        return Range(count=kind == "sum", zero=terms.zero and (
+            f"a {'count' if kind == 'sum' else 'mean'} of {noun(terms.zero)}, 0 when it is all "
+            "False"))
+    if terms.zero and not terms.negative and not terms.unit:
+        # (probabilities are left out: a sum of them is 0 only where every one underflows)
+        return Range(zero=f"a {kind} over {noun(terms.zero)}, 0 where every term is",
                      count=terms.count)
     return UNKNOWN
 
@@ -153,17 +154,12 @@ def phrase(reason: str) -> str:
     return f"{head} ({rest})" if comma else head
 
 
-def _plural(phrase: str) -> str:
-    """ "a ReLU output" -> "ReLU outputs"; a phrase with a parenthesis keeps it after."""
-    words = phrase.split(" ", 1)
-    head = words[1] if len(words) > 1 and words[0] in ("a", "an") else phrase
-    main, paren, rest = head.partition(" (")
-    return f"{main}s{paren}{rest}"
-
-
 # Names that say what a value is, read only where nothing else is known of it.
 _PROBABILITY_NAME = re.compile(r"(?:^|_)(?:probs?|probabilit(?:y|ies)|likelihoods?)(?:$|_)", re.I)
 _MASK_NAME = re.compile(r"(?:^|_)(?:mask|masks)(?:$|_)", re.I)
+# A mask of a sequence's real tokens (or pixels): every row holds at least one, as the code
+# that pads a batch makes it, so its sums are no evidence of 0.
+_SEQUENCE_MASK_NAME = re.compile(r"(?:attention|attn|padding|pad|input|token|pixel)_?masks?$", re.I)
 
 
 def of_name(name: str) -> Range:
@@ -171,6 +167,8 @@ def of_name(name: str) -> Range:
     `attn_mask`: a mask."""
     if _PROBABILITY_NAME.search(name):
         return Range(unit=True, zero=f"a probability named {name}, which can be 0")
+    if _SEQUENCE_MASK_NAME.search(name):
+        return Range(mask=True)
     if _MASK_NAME.search(name):
         return Range(mask=True, zero=f"a mask named {name}, 0 where it is unset")
     return UNKNOWN

@@ -38,14 +38,15 @@ def test_sums_and_one_minus():
     assert ranges.summed(Range(mask=True, zero="a mask")).count
     assert "count" in ranges.summed(Range(mask=True, zero="a mask")).zero
     assert ranges.summed(POSITIVE).positive
-    assert ranges.summed(Range(zero="a ReLU output, 0 below 0")).zero.startswith("a sum of ReLU outputs")
+    assert ranges.summed(Range(zero="a ReLU output, 0 below 0")).zero.startswith("a sum over a ReLU output")
+    assert ranges.summed(Range(unit=True, zero="a probability")) == UNKNOWN  # 0 only if all are
     assert ranges.summed(Range(zero="x", negative="y")) == UNKNOWN  # terms of both signs
     assert ranges.one_minus(ranges.of_origin("sigmoid")).zero.startswith("1 - p of a sigmoid")
     assert ranges.one_minus(UNKNOWN) == UNKNOWN
 
 
 @pytest.mark.parametrize("name, kind", [("probs", "unit"), ("p_fake_prob", "unit"),
-                                        ("likelihood", "unit"), ("attn_mask", "mask"),
+                                        ("likelihood", "unit"), ("label_mask", "mask"),
                                         ("mask", "mask"), ("problem", None), ("masked", None)])
 def test_names_say_what_a_value_is(name, kind):
     r = ranges.of_name(name)
@@ -89,10 +90,12 @@ HEAD = "import torch\nimport torch.nn.functional as F\nimport numpy as np\n"
     ("probe(x.max() - x.min())", "a max minus a min"),
     ("probe(1 - torch.sigmoid(x))", "1 - p of a sigmoid output"),
     ("probe(torch.zeros(3))", "a tensor of zeros"),
-    ("probe(F.relu(x).sum())", "a sum of ReLU outputs"),
-    ("probe(((a - b) ** 2).mean())", "a mean of squares"),
+    ("probe(F.relu(x).sum())", "a sum over a ReLU output"),
+    ("probe(((a - b) ** 2).mean())", "a mean over a square"),
     ("probe(probs)", "a probability named probs"),
-    ("probe(F.relu(x) * w)", "a product with a ReLU output"),
+    ("probe(x * mask)", "a value masked by a mask named mask"),
+    ("probe((x * (y > 0)).sum(1))", "a sum over a value masked by a mask"),
+    ("probe(torch.empty(3).uniform_(0, 1))", "a uniform random value from 0"),
     ("probe(F.pairwise_distance(a, b))", "a distance"),
 ])
 def test_evidence_of_zero(code, reason):
@@ -168,3 +171,15 @@ def test_what_kind_of_value_and_its_precision(code, host, wide):
 ])
 def test_what_no_gradient_flows_through(code, constant):
     assert probe(HEAD + code).constant == constant
+
+
+@pytest.mark.parametrize("code", [
+    "probe(attention_mask.sum(1))",  # every sequence holds a real token
+    "probe(F.relu(a) + F.relu(b))",  # two terms that can each be 0: no evidence both are
+    "probe(torch.sigmoid(a) * x)",  # an underflow times a value: not a hard zero
+    "probe(torch.where(x > 0, x.abs(), 1))",  # the test picks the branch
+    "probe(torch.empty(3).uniform_(lo, hi))",  # a bound of unknown value
+    "probe(F.softmax(x, -1).sum(-1))",
+])
+def test_no_evidence(code):
+    assert probe(HEAD + code).reaches_zero is None

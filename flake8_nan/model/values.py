@@ -18,7 +18,7 @@ import libcst as cst
 
 from .. import ranges, traverse, vocab
 from ..ranges import NONZERO, POSITIVE, UNKNOWN, Range
-from .facts import _MAX_DEPTH, Op, positional, where_parts
+from .facts import _MAX_DEPTH, Op, keyword, positional, where_parts
 
 _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                        "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
@@ -120,14 +120,13 @@ class Values:
             found = ranges.one_minus(right)
         elif origin is not None and origin.kind in ("difference", "minmax"):
             found = ranges.of_origin(origin.kind)
-        elif isinstance(op, cst.Add) and not left.negative and not right.negative:
-            found = Range(zero=left.zero and right.zero and
-                          f"a sum of {ranges.noun(left.zero)} and {ranges.noun(right.zero)}")
+        elif isinstance(op, cst.Multiply) and (left.mask or right.mask):
+            # a masked value is 0 where its mask is: hard zeros, not an underflow
+            mask = left if left.mask else right
+            found = Range(zero=mask.zero and f"a value masked by {ranges.noun(mask.zero)}, 0 "
+                                             "where the mask is")
         elif isinstance(op, (cst.Multiply, cst.Divide)):
-            # a product is 0 where a factor is; the quotient where its numerator is
-            zero = left.reaches_zero or (right.reaches_zero if isinstance(op, cst.Multiply) else None)
-            found = Range(zero=zero and f"a product with {ranges.noun(zero)}",
-                          negative=left.negative or right.negative)
+            found = Range(negative=left.negative or right.negative)
         elif isinstance(op, cst.Power):
             found = ranges.of_origin(origin.kind) if origin is not None else UNKNOWN
         else:
@@ -173,6 +172,13 @@ class Values:
                            constant=inner.constant or found.count)
         if op.name == "where":
             return replace(self._where_range(op, depth), host=host)
+        if op.name == "uniform":
+            low = keyword(call, "a") or (op.args[1] if len(op.args) > 1 else None)
+            c = self.const(low) if low is not None else None
+            if c is not None and c.value <= 0:
+                return Range(zero=f"a uniform random value from {c.value:g}, which can be 0",
+                             negative=c.value < 0 and "a uniform random value below 0" or None,
+                             host=host)
         found = self._origin_range(call)
         if op.name in ("clamp", "clamp_min", "maximum") and not found.positive:
             floor = op.arg(1, "min") if op.name != "maximum" else op.arg(1, "other")
@@ -194,6 +200,8 @@ class Values:
         branches = [(self._range(v, depth + 1), v, chosen) for v, chosen in ((a, True), (b, False))]
         if all(r.positive or r.nonzero or self._implies(cond, v, chosen) for r, v, chosen in branches):
             return NONZERO
+        if not _names(cond).isdisjoint(_names(a) | _names(b)):
+            return UNKNOWN  # the test picks each branch where it holds: not read further
         return ranges.join(branches[0][0], branches[1][0])
 
     def unwrapped(self, expr: cst.BaseExpression) -> cst.BaseExpression:
@@ -374,6 +382,22 @@ def _sums_nonempty(model, test: cst.BaseExpression, holds: bool, expr: cst.CSTNo
         test, holds = test.expression, not holds
     inner = _any_of(test)
     return holds and inner is not None and _same(inner, op.subject)
+
+
+def _names(node: cst.CSTNode, limit: int = 200) -> set[str]:
+    """The plain names an expression reads (within `limit` nodes)."""
+    found, todo = set(), [node]
+    for _ in range(limit):
+        if not todo:
+            break
+        n = todo.pop()
+        if isinstance(n, cst.Name):
+            found.add(n.value)
+        elif isinstance(n, cst.Attribute):
+            todo.append(n.value)  # `x.abs` reads x, not a name `abs`
+            continue
+        todo.extend(traverse.children(n))
+    return found
 
 
 def _inside(node: cst.CSTNode, region: cst.CSTNode) -> bool:

@@ -86,6 +86,8 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         if weights is None or numerator is None:
             return None
         bare = self.model.unwrapped(weights)
+        if self.model.unwrapped(numerator).deep_equals(bare):
+            return None  # `w / w.sum()` normalises w: its own range says whether it can be 0
         made = self.model.origin(numerator)
         places = [numerator] + ([made.node] if made is not None and isinstance(made.node, cst.CSTNode)
                                 else [])
