@@ -3,7 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import vocab
+from .. import traverse, vocab
 from ..words import REDUCED_SELECTION
 from .base import Rule
 
@@ -123,11 +123,10 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
 
 def _names(node: cst.CSTNode) -> set[str]:
     """The identifiers in an expression (`self.mask` gives "self" and "mask")."""
-    names = set()
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
+    names, todo = set(), [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, cst.Name):
             names.add(n.value)
-
-    node.visit(Collect())
+        todo.extend(traverse.children(n))
     return names
