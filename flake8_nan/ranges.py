@@ -36,6 +36,8 @@ class Range:
     host: Optional[str] = None
     wide: bool = False  # cast to float32 or float64: an eps survives next to it
     constant: bool = False  # no gradient flows through it (detached, a count, a mask)
+    # written in place since it was bound (`acc[i] = v`): what made it says nothing more
+    written: bool = False
 
     @property
     def reaches_zero(self) -> Optional[str]:
@@ -157,9 +159,7 @@ def phrase(reason: str) -> str:
 # Names that say what a value is, read only where nothing else is known of it.
 _PROBABILITY_NAME = re.compile(r"(?:^|_)(?:probs?|probabilit(?:y|ies)|likelihoods?)(?:$|_)", re.I)
 _MASK_NAME = re.compile(r"(?:^|_)(?:mask|masks)(?:$|_)", re.I)
-# A mask of a sequence's real tokens (or pixels): every row holds at least one, as the code
-# that pads a batch makes it, so its sums are no evidence of 0.
-_SEQUENCE_MASK_NAME = re.compile(r"(?:attention|attn|padding|pad|input|token|pixel)_?masks?$", re.I)
+
 
 
 def of_name(name: str) -> Range:
@@ -167,8 +167,8 @@ def of_name(name: str) -> Range:
     `attn_mask`: a mask."""
     if _PROBABILITY_NAME.search(name):
         return Range(unit=True, zero=f"a probability named {name}, which can be 0")
-    if _SEQUENCE_MASK_NAME.search(name):
-        return Range(mask=True)
     if _MASK_NAME.search(name):
-        return Range(mask=True, zero=f"a mask named {name}, 0 where it is unset")
+        # a mask, but no evidence that a row of it can be empty: most masks named so mark
+        # the real tokens of padded sequences, and every sequence holds one
+        return Range(mask=True)
     return UNKNOWN

@@ -50,7 +50,8 @@ def test_sums_and_one_minus():
                                         ("mask", "mask"), ("problem", None), ("masked", None)])
 def test_names_say_what_a_value_is(name, kind):
     r = ranges.of_name(name)
-    assert (kind is None and r == UNKNOWN) or getattr(r, kind) and r.zero
+    assert (kind is None and r == UNKNOWN) or getattr(r, kind)
+    assert (kind == "unit") == bool(r.zero)  # a mask by its name may have a token in every row
 
 
 # ------------------------------------------------------------------ the model
@@ -82,7 +83,7 @@ HEAD = "import torch\nimport torch.nn.functional as F\nimport numpy as np\n"
     ("p = torch.sigmoid(x)\nprobe(p)", "a sigmoid output"),
     ("probe(F.relu(x))", "a ReLU output"),
     ("probe(x.abs())", "an absolute value"),
-    ("probe(mask.sum(1))", "a count of a mask"),
+    ("probe((labels != -100).sum(1))", "a count of a mask"),
     ("probe((x > 0).sum())", "a count of a mask"),
     ("probe(x.norm(dim=-1))", "a norm"),
     ("probe(x.std())", "a standard deviation"),
@@ -93,7 +94,7 @@ HEAD = "import torch\nimport torch.nn.functional as F\nimport numpy as np\n"
     ("probe(F.relu(x).sum())", "a sum over a ReLU output"),
     ("probe(((a - b) ** 2).mean())", "a mean over a square"),
     ("probe(probs)", "a probability named probs"),
-    ("probe(x * mask)", "a value masked by a mask named mask"),
+    ("probe(x * (labels > 0))", "a value masked by a mask"),
     ("probe((x * (y > 0)).sum(1))", "a sum over a value masked by a mask"),
     ("probe(torch.empty(3).uniform_(0, 1))", "a uniform random value from 0"),
     ("probe(F.pairwise_distance(a, b))", "a distance"),
@@ -142,7 +143,7 @@ def test_guards_the_code_has_passed(code):
 def test_a_guard_holds_only_where_it_was_passed():
     r = probe(HEAD + "def f(x, d):\n    if d != 0:\n        y = 1\n    probe(d.sum())\n")
     assert not (r.nonzero or r.positive)
-    r = probe(HEAD + "def f(x, mask):\n    n = mask.sum(1)\n    if (n == 0).any():\n        pass\n"
+    r = probe(HEAD + "def f(x, labels):\n    n = (labels > 0).sum(1)\n    if (n == 0).any():\n        pass\n"
                "    probe(n)\n")
     assert r.reaches_zero
 
@@ -175,6 +176,7 @@ def test_what_no_gradient_flows_through(code, constant):
 
 @pytest.mark.parametrize("code", [
     "probe(attention_mask.sum(1))",  # every sequence holds a real token
+    "probe(mask.sum(1))",  # most masks by that name are of padded sequences
     "probe(F.relu(a) + F.relu(b))",  # two terms that can each be 0: no evidence both are
     "probe(torch.sigmoid(a) * x)",  # an underflow times a value: not a hard zero
     "probe(torch.where(x > 0, x.abs(), 1))",  # the test picks the branch
@@ -183,3 +185,20 @@ def test_what_no_gradient_flows_through(code, constant):
 ])
 def test_no_evidence(code):
     assert probe(HEAD + code).reaches_zero is None
+
+
+def test_a_branch_does_not_see_what_its_sibling_bound():
+    code = ("def f(kind, v, beta):\n    if kind == 1:\n        v = torch.log(v)\n"
+            "    elif kind == 2:\n        probe(v)\n")
+    assert probe(HEAD + code).negative is None
+    code = ("def f(kind, v):\n    if kind == 1:\n        v = torch.log(v)\n"
+            "    else:\n        probe(v)\n")
+    assert probe(HEAD + code).negative is None
+
+
+@pytest.mark.parametrize("write", ["acc[0] = 1.0", "acc[m] += x", "acc.index_add_(0, i, x)",
+                                   "acc.fill_(1.0)"])
+def test_a_value_written_in_place_is_no_longer_what_it_was_bound_to(write):
+    code = f"def f(x, i, m):\n    acc = torch.zeros(3)\n    {write}\n    probe(acc)\n"
+    assert probe(HEAD + code).reaches_zero is None
+    assert probe(HEAD + "def f(x):\n    acc = torch.zeros(3)\n    probe(acc)\n").reaches_zero

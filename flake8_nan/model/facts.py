@@ -73,10 +73,11 @@ class Scope:
 
 class _Frame:
     """Bindings made inside one conditional construct (if/for/while/try)."""
-    __slots__ = ("scope", "before", "facts")
+    __slots__ = ("scope", "before", "facts", "node")
 
-    def __init__(self, scope: Scope):
+    def __init__(self, scope: Scope, node: Optional[cst.CSTNode] = None):
         self.scope = scope
+        self.node = node
         self.before: dict[str, Optional[Fact]] = {}
         self.facts: dict[str, list[Fact]] = {}
 

@@ -109,11 +109,33 @@ class Scopes:
         self._bind_targets(node.target)
 
     def _open_frame(self, node) -> None:
-        self.frames.append(_Frame(self.scope))
+        self.frames.append(_Frame(self.scope, node))
 
     visit_While = visit_Try = visit_TryStar = visit_Match = _open_frame
 
+    def _sibling_branch(self, node, kind) -> None:
+        """An `else`, an `elif` or a later `case` starts from what held before its `if` or
+        `match`, not from what the branch before it bound."""
+        frame = self.frames[-1] if self.frames else None
+        owner = frame.node if frame is not None else None
+        if not isinstance(owner, kind) or (kind is cst.If and owner.orelse is not node) or (
+                kind is cst.Match and owner.cases[0] is node):
+            return
+        for name, before in frame.before.items():
+            if before is None:
+                frame.scope.names.pop(name, None)
+            else:
+                frame.scope.names[name] = before
+        self._memo.clear()
+
+    def visit_Else(self, node: cst.Else) -> None:
+        self._sibling_branch(node, cst.If)
+
+    def visit_MatchCase(self, node) -> None:
+        self._sibling_branch(node, cst.Match)
+
     def visit_If(self, node: cst.If) -> None:
+        self._sibling_branch(node, cst.If)  # an `elif`
         self._open_frame(node)
         # inside the `if` block its test holds (`if d != 0: y = x / d`)
         self.conditions.append((node.test, True, node.body))
@@ -138,6 +160,8 @@ class Scopes:
         fact = self.fact(node.value)
         for t in node.targets:
             self._bind_targets(t.target, self._named(t.target, fact))
+            if isinstance(t.target, cst.Subscript):
+                self._mutated(t.target)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -145,6 +169,8 @@ class Scopes:
             self._bind_targets(node.target, self._named(node.target, fact))
 
     def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Subscript):
+            self._mutated(node.target)
         self._bind_targets(node.target)
         if isinstance(node.target, cst.Attribute) and self.prescan:
             self._bind_targets(node.target, Fact(origin=Origin("reassigned")))
@@ -299,8 +325,12 @@ class Scopes:
         return name is not None and any(w in name.lower() for w in _GUARD_WORDS)
 
     def leave_Expr(self, node: cst.Expr) -> None:
-        """`self.register_buffer("mask", value)` in `__init__` binds `self.mask`."""
+        """`self.register_buffer("mask", value)` in `__init__` binds `self.mask`; `x.add_(y)`
+        changes the values of x."""
         call = node.value
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and \
+                call.func.attr.value.endswith("_") and not call.func.attr.value.endswith("__"):
+            self._mutated(call.func.value)
         if not self.prescan or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
             return
         args = positional(call)

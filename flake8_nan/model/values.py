@@ -60,7 +60,8 @@ class Values:
             return self._binary_range(expr, depth)
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
             inner = self._range(expr.expression, depth + 1)
-            return Range(negative="a negated value" if inner.positive else inner.negative,
+            # the sign flips: what was below 0 is above, and the reason to reach 0 stays
+            return Range(zero=inner.zero, negative="a negated positive value" if inner.positive else None,
                          host=inner.host, wide=inner.wide, constant=inner.constant)
         if isinstance(expr, cst.Call):
             return self._call_range(expr, depth)
@@ -74,7 +75,7 @@ class Values:
 
     def _name_range(self, expr, depth: int) -> Range:
         fact = self._name_fact(expr)
-        if fact is not None and fact.range is not None and fact.range.known:
+        if fact is not None and fact.range is not None and (fact.range.known or fact.range.written):
             return fact.range
         if isinstance(expr, cst.Attribute) and expr.attr.value in vocab.SHAPE_ATTRIBUTES:
             return self._range(expr.value, depth + 1)
@@ -126,7 +127,11 @@ class Values:
             found = Range(zero=mask.zero and f"a value masked by {ranges.noun(mask.zero)}, 0 "
                                              "where the mask is")
         elif isinstance(op, (cst.Multiply, cst.Divide)):
-            found = Range(negative=left.negative or right.negative)
+            sign = left.negative or right.negative
+            zero = left.reaches_zero if isinstance(op, cst.Divide) else None
+            what = "a quotient" if isinstance(op, cst.Divide) else "a product"
+            found = Range(negative=sign and f"{what} with {ranges.noun(sign)}, negative where it is",
+                          zero=zero and f"{what} of {ranges.noun(zero)}, 0 where it is")
         elif isinstance(op, cst.Power):
             found = ranges.of_origin(origin.kind) if origin is not None else UNKNOWN
         else:
@@ -224,6 +229,24 @@ class Values:
                 return True
             todo.extend(traverse.children(n))
         return False
+
+    # ----------------------------------------------------------------- mutation
+    def _mutated(self, target: cst.BaseExpression) -> None:
+        """`x[i] = v`, `x += v`, `x.index_add_(...)`: the values of `x` are no longer what
+        it was bound to (a tensor of zeros filled in place), though its origin stays."""
+        for _ in range(8):  # `x[i][j]`, `x.data[i]`: to the name written through
+            if isinstance(target, cst.Subscript):
+                target = target.value
+            elif isinstance(target, cst.Attribute) and self.self_class(target.value) is None \
+                    and not isinstance(target.value, cst.Name):
+                target = target.value
+            else:
+                break
+        fact = self._name_fact(target)
+        if fact is None or fact.range is None or isinstance(target, cst.Attribute):
+            return
+        if isinstance(target, cst.Name):
+            self.bind(target.value, replace(fact, range=Range(host=fact.range.host, written=True)))
 
     # ------------------------------------------------------------------ guards
     def _implies(self, cond: cst.BaseExpression, value: cst.BaseExpression, holds: bool,
