@@ -8,6 +8,9 @@ benchmarks/realbugs/ holds one pair per bug found in a public report:
 `<slug>_fixed.py`, the same code with the fix that was accepted.  Both start
 with `# source: <address>` and `# what: ...`; in the bad file the lines a
 linter should flag end with `# expect: NAN101` (or `# expect: NAN101,NAN201`).
+A line carries the code of the rule that owns its hazard, one report per hazard: where
+two rules could speak, the more specific one does (x * log(x) is NAN107's, not NAN101's;
+the entropy of a softmax is NAN102's, whose log_softmax fix removes it).
 Where the accepted fix left a hazard of the bug's own code in place, the fixed
 file says so in its header, `# residual: NAN301 (why)`, and reports of that
 code on it are not counted as left over.

@@ -5,6 +5,7 @@ from .rules.nan103_log_of_sigmoid import LogOfSigmoid
 from .rules.nan104_log1p_expm1 import Log1pExpm1
 from .rules.nan105_logsumexp import LogSumExp
 from .rules.nan106_filtered_nonfinite import FilteredNonFinite
+from .rules.nan107_xlogx import XLogX
 from .rules.nan201_divide_by_sum import DivideBySum
 from .rules.nan202_divide_by_norm import DivideByNorm
 from .rules.nan203_mean_of_selection import MeanOfSelection
@@ -31,6 +32,7 @@ RULES = (
     Log1pExpm1,
     LogSumExp,
     FilteredNonFinite,
+    XLogX,
     DivideBySum,
     DivideByNorm,
     MeanOfSelection,

@@ -263,6 +263,7 @@ SUGGESTIONS = {
         "bce_saturation": "(log clamped at -100, zero gradient) and raises under float16 autocast",
         "kl_log_target": "add log_target=True",
         "kl_probability_target": "drop log_target=True or pass log_softmax",
+        "xlogy": "torch.special.xlogy({x}, {y})",
     },
     "numpy": {
         "log": "np.{op}({x})",
@@ -283,6 +284,7 @@ SUGGESTIONS = {
         "masked_mean": "({x} * {m}).sum() / max({m}.sum(), 1)",
         "count": "{m}.sum()",
         "isnan": "np.isnan({x}) (arrays)",
+        "xlogy": "scipy.special.xlogy({x}, {y})",
     },
     "jax": {
         "log": "jnp.{op}({x})",
@@ -306,6 +308,7 @@ SUGGESTIONS = {
         "with_logits": "optax.sigmoid_binary_cross_entropy({x}, labels)",
         "kl_log_target": "use optax.losses.kl_divergence_with_log_targets",
         "kl_probability_target": "use optax.losses.kl_divergence or pass jax.nn.log_softmax",
+        "xlogy": "jax.scipy.special.xlogy({x}, {y})",
     },
     "tf": {
         "log": "tf.math.{op}({x})",
@@ -330,6 +333,7 @@ SUGGESTIONS = {
         "isnan": "tf.math.is_nan({x}) (tensors)",
         "with_logits": "tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits={x})",
         "bce_saturation": "(its eps of 1e-7 caps the loss at 16.1, zero gradient)",
+        "xlogy": "tf.math.xlogy({x}, {y})",
     },
 }
 

@@ -5,4 +5,4 @@ import numpy as np
 
 def kl_divergence(pk, qk):
     qk = min(max(qk, 0.1 ** 6), 1 - 0.1 ** 6)
-    return pk * np.log(pk / qk) + (1 - pk) * np.log((1 - pk) / (1 - qk))  # expect: NAN101,NAN107
+    return pk * np.log(pk / qk) + (1 - pk) * np.log((1 - pk) / (1 - qk))  # expect: NAN107

@@ -218,6 +218,16 @@ class Values:
             expr = op.subject
         return expr
 
+    def made_of(self, expr: cst.CSTNode) -> list:
+        """What `expr` and the names it reads were computed from: the nodes of their
+        origins (one binding deep)."""
+        out = []
+        for name in (expr, *_name_nodes(expr)):
+            o = self.origin(name)
+            if o is not None and isinstance(o.node, cst.CSTNode) and o.node is not expr:
+                out.append(o.node)
+        return out
+
     def contains(self, region: cst.CSTNode, value: cst.CSTNode, limit: int = 400) -> bool:
         """Whether `region` holds an expression equal to `value` (within `limit` nodes)."""
         todo = [region]
@@ -259,6 +269,9 @@ class Values:
             return any(sides) if splits else all(sides)
         if isinstance(cond, cst.UnaryOperation) and isinstance(cond.operator, cst.Not):
             return self._implies(cond.expression, value, not holds, positive)
+        if isinstance(cond, cst.Comparison) and len(cond.comparisons) == 1 and not positive and \
+                self._shifted(cond, value, holds):
+            return True
         if isinstance(cond, cst.Comparison) and len(cond.comparisons) == 1:
             target = cond.comparisons[0]
             op, other = type(target.operator), target.comparator
@@ -278,6 +291,22 @@ class Values:
                                      op is cst.LessThanEqual and c.value < 0)
         # `if d:` / `if mask.any():` hold for a nonzero d and a mask with a True entry
         return not positive and holds and _same(value, _any_of(cond) or cond)
+
+    def _shifted(self, cond: cst.Comparison, value: cst.CSTNode, holds: bool) -> bool:
+        """`1 - p` != 0 where `p == 1` is False (or `p != 1` holds), and `p - c` likewise."""
+        if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, cst.Subtract):
+            return False
+        const, x = (value.left, value.right) if self.const(value.left) is not None else \
+            (value.right, value.left)
+        c = self.const(const)
+        target = cond.comparisons[0]
+        op = type(target.operator)
+        if c is None or op not in (cst.Equal, cst.NotEqual) or (op is cst.Equal) == holds:
+            return False
+        sides = (cond.left, target.comparator)
+        other = sides[1] if _same(x, sides[0]) else sides[0] if _same(x, sides[1]) else None
+        d = self.const(other) if other is not None else None
+        return d is not None and d.value == c.value
 
     def _guarded(self, expr: cst.CSTNode) -> bool:
         """Whether a guard the code has passed proves `expr` != 0: an early exit on its zero
@@ -405,6 +434,22 @@ def _sums_nonempty(model, test: cst.BaseExpression, holds: bool, expr: cst.CSTNo
         test, holds = test.expression, not holds
     inner = _any_of(test)
     return holds and inner is not None and _same(inner, op.subject)
+
+
+def _name_nodes(node: cst.CSTNode, limit: int = 200) -> list:
+    """The Name nodes an expression reads (within `limit` nodes)."""
+    found, todo = [], [node]
+    for _ in range(limit):
+        if not todo:
+            break
+        n = todo.pop()
+        if isinstance(n, cst.Name):
+            found.append(n)
+        elif isinstance(n, cst.Attribute):
+            todo.append(n.value)
+            continue
+        todo.extend(traverse.children(n))
+    return found
 
 
 def _names(node: cst.CSTNode, limit: int = 200) -> set[str]:

@@ -2,10 +2,11 @@ import libcst as cst
 
 from .. import vocab
 from .base import Fix, Rule, method_call, with_argument
+from .nan107_xlogx import DefersToXlogx
 from .nan502_where_gradient import DefersToWhere
 
 
-class LogOfZero(DefersToWhere, Rule):
+class LogOfZero(DefersToWhere, DefersToXlogx, Rule):
     code = "NAN101"
     summary = "log of a value that can be 0 or negative"
     why = (
@@ -49,8 +50,11 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
     deferred = frozenset({"softmax", "sigmoid"})
     deferred_one_minus = frozenset({"sigmoid"})
 
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        self.left_to_xlogx(node)
+
     def visit_Call(self, node: cst.Call) -> None:
-        if self.left_to_where(node) or self.cast_to_integer(node):
+        if self.left_to_where(node) or self.cast_to_integer(node) or self.left_to_xlogx(node):
             return
         op = self.model.call_op(node)
         if op is None or op.name not in vocab.LOG_OPS:

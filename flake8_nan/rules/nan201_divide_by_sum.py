@@ -88,9 +88,9 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         bare = self.model.unwrapped(weights)
         if self.model.unwrapped(numerator).deep_equals(bare):
             return None  # `w / w.sum()` normalises w: its own range says whether it can be 0
-        made = self.model.origin(numerator)
-        places = [numerator] + ([made.node] if made is not None and isinstance(made.node, cst.CSTNode)
-                                else [])
+        # the numerator, and what the names it reads were made of (`diff = err * mask`,
+        # then `diff.sum() / mask.sum()`), one binding deep
+        places = [numerator, *self.model.made_of(numerator)]
         if any(self.model.contains(p, w) for p in places for w in (weights, bare)):
             return "a sum of the weights of the numerator (0 for a row with no weight)"
         return None
