@@ -161,7 +161,6 @@ _PROBABILITY_NAME = re.compile(r"(?:^|_)(?:probs?|probabilit(?:y|ies)|likelihood
 _MASK_NAME = re.compile(r"(?:^|_)(?:mask|masks)(?:$|_)", re.I)
 
 
-
 def of_name(name: str) -> Range:
     """`probs`, `p_fake_prob`, `likelihood`: a probability, which can be 0; `mask`,
     `attn_mask`: a mask."""

@@ -11,7 +11,8 @@ import pytest
 
 from fixture_expectations import FIXTURES
 
-BAD = "import torch\n\n\ndef f(probs, h):\n    a = torch.log(probs)\n    return a, h / (h.norm(dim=-1) + 1e-8)\n"
+BAD = ("import torch\n\n\ndef f(probs, h):\n    a = torch.log(probs)\n"
+       "    return a, h / (h.norm(dim=-1) + 1e-8)\n")
 OPT_IN = "extend-select = NAN101,NAN301\n"  # on by default: naming them changes nothing
 
 

@@ -97,4 +97,3 @@ out = torch.special.xlogy(p, p / q).sum()
                               f"wherever {self.short(x)} is exactly 0 (a one-hot target, an "
                               f"underflowed probability); use {use}")
             return
-
