@@ -40,8 +40,8 @@ from typing import Callable, NamedTuple, Optional, Sequence
 
 from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
 
-from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, HF, NAN_TEXT, REDUCED_SELECTION, ROOT,
-                    SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY)
+from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, HF, NAMED_POWER, NAN_TEXT, REDUCED_SELECTION,
+                    ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY)
 
 PIECE_LINES = 100  # the size of the pieces the engine parses (libcst holds ~14 KB a line
 # while it parses: pieces of 100 lines kept a dense file 4 MiB lower than pieces of 200)
@@ -68,6 +68,7 @@ _NUMBER = re.compile(r"\.?\d[\d_]*(?:\.[\d_]*)?(?:[eE][-+]?\d+)?")
 _POWER_OF_LITERAL = re.compile(r"\*\*\s*\(?\s*[-+]?\s*[\d.]")  # `** -8` in `10 ** -8`
 _NAN_STRING = re.compile(r"[\"']\s*[+-]?nan\s*[\"']", re.I)
 _ROOT = re.compile(r"\*\*\s*\(?\s*(?:-|\d*\.\d|[\d.]+\s*/)")
+_NAMED_POWER = re.compile(r"\*\*\s*\(?\s*[^\W\d]")
 
 
 def _literal_power(text: str) -> bool:
@@ -273,6 +274,8 @@ def _number_words(text: str, min_eps: float) -> set[str]:
             words.update((TINY, BIG))  # `10 ** -8` and `2 ** 30` are folded by the model
         if _ROOT.search(text):
             words.add(ROOT)
+        if _NAMED_POWER.search(text):
+            words.add(NAMED_POWER)
     tiny, big = _extremes(text, min_eps)
     if tiny:
         words.add(TINY)
@@ -380,7 +383,7 @@ def gate(words: set[str], triggers: Sequence, look: Callable, finders=None) -> b
 
 
 # The pseudo-words that take a pass of their own over the text, and what finds them.
-_COSTLY = ((frozenset({TINY, BIG, ROOT}), _number_words),
+_COSTLY = ((frozenset({TINY, BIG, ROOT, NAMED_POWER}), _number_words),
            (frozenset({REDUCED_SELECTION}), _selection_words),
            (frozenset({SELF_COMPARE}), _compare_words),
            (frozenset({NAN_TEXT}), _nan_words),

@@ -9,6 +9,8 @@ from .rules.nan107_xlogx import XLogX
 from .rules.nan201_divide_by_sum import DivideBySum
 from .rules.nan202_divide_by_norm import DivideByNorm
 from .rules.nan203_mean_of_selection import MeanOfSelection
+from .rules.nan204_min_max import MinMaxNormalisation
+from .rules.nan205_unbiased_std import UnbiasedStdOfOne
 from .rules.nan301_tiny_eps import TinyEps
 from .rules.nan302_float16_overflow_fill import Float16OverflowFill
 from .rules.nan303_neg_inf_softmax import NegInfSoftmax
@@ -19,6 +21,7 @@ from .rules.nan4xx_kl_div import KLDivInputNotLog, KLDivTargetSpace
 from .rules.nan501_sqrt_of_squares import SqrtOfSquares
 from .rules.nan502_where_gradient import WhereGradient
 from .rules.nan503_acos_of_cosine import AcosOfCosine
+from .rules.nan505_fractional_power import FractionalPower
 from .rules.nan601_missing_attention_mask import MissingAttentionMask
 from .rules.nan602_clip_scaled_gradients import ClipScaledGradients
 from .rules.nan603_unclipped_step import UnclippedStep
@@ -36,6 +39,8 @@ RULES = (
     DivideBySum,
     DivideByNorm,
     MeanOfSelection,
+    MinMaxNormalisation,
+    UnbiasedStdOfOne,
     TinyEps,
     Float16OverflowFill,
     NegInfSoftmax,
@@ -47,6 +52,7 @@ RULES = (
     SqrtOfSquares,
     WhereGradient,
     AcosOfCosine,
+    FractionalPower,
     MissingAttentionMask,
     ClipScaledGradients,
     UnclippedStep,

@@ -3,6 +3,8 @@
 Every spelling of an operation maps onto one operation name, so rules speak
 of operations ("log", "softmax", "sum") and never of spellings.
 """
+import re
+
 
 _F = "torch.nn.functional"
 
@@ -63,13 +65,22 @@ HF_NOT_MODELS = ("Tokenizer", "Config", "Processor", "FeatureExtractor", "Pipeli
                  "Trainer", "Output")
 
 
+# Models of images and audio take no attention mask over their patches or frames.
+HF_NOT_TEXT = re.compile(r"Vision|Image|ViT|Swin|ConvNext|Dinov|Segformer|Detr|Wav2Vec|Whisper"
+                         r"|Audio|Speech|Hubert|Intermediate|Output|Pooler|Embeddings")
+
+
 def is_hf_model_class(qualname: str) -> bool:
+    """A transformers class whose instances are text models that take an attention mask:
+    `BertModel`, `AutoModelForCausalLM`, `T5EncoderModel`; not `CLIPVisionModel` nor the
+    `QFormer` MLP blocks (`Former` is not `For`)."""
     if not qualname.startswith("transformers."):
         return False
     name = qualname.rsplit(".", 1)[-1]
-    if any(bad in name for bad in HF_NOT_MODELS) or not name[:1].isupper():
+    if any(bad in name for bad in HF_NOT_MODELS) or not name[:1].isupper() or HF_NOT_TEXT.search(name):
         return False
-    return name.endswith(HF_MODEL_SUFFIXES) or "For" in name or name.startswith("AutoModel")
+    return name.endswith(HF_MODEL_SUFFIXES) or re.search(r"For[A-Z]", name) is not None or \
+        name.startswith("AutoModel")
 
 
 # ----------------------------------------------------------------- more operations
@@ -429,7 +440,8 @@ FUNCTIONS.update({
     f"{_F}.relu_": "relu",
     "torch.relu_": "relu",
     **{f"{m}.{n}": op for m in ("numpy", "jax.numpy")
-       for n, op in (("zeros", "zeros"), ("zeros_like", "zeros"), ("min", "min"), ("amin", "amin"))},
+       for n, op in (("zeros", "zeros"), ("zeros_like", "zeros"), ("min", "min"), ("amin", "amin"),
+                     ("max", "max"), ("amax", "amax"))},
     "jax.nn.relu": "relu", "jax.nn.softplus": "softplus",
     **{f"{m}.{n}": op for m in ("tensorflow", "tensorflow.math")
        for n, op in (("reduce_min", "min"), ("reduce_max", "max"), ("zeros", "zeros"),

@@ -8,6 +8,7 @@ TINY = "<tiny>"  # a float literal below the eps threshold
 HF = "<hf>"  # a name imported from transformers
 BIG = "<big>"  # a number literal beyond the float16 range, or a power
 ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
+NAMED_POWER = "<** name>"  # `** gamma`, `** self.gamma`: an exponent set elsewhere
 REDUCED_SELECTION = "<x[m].mean()>"  # a mean, std or var of x[i], i maybe a mask
 SELF_COMPARE = "<x==x>"  # a value compared with itself: x != x
 ABS_MAX = "<abs-max>"  # `x.abs().max()`: abs and max in one statement

@@ -328,11 +328,11 @@ def test_a_model_imported_inside_init_is_a_transformers_model():
         class Wrapper(torch.nn.Module):
             def __init__(self, name):
                 super().__init__()
-                from transformers import SwinModel
-                self.model = SwinModel.from_pretrained(name)
+                from transformers import BertModel
+                self.model = BertModel.from_pretrained(name)
 
-            def forward(self, images):
-                return self.model(images)
+            def forward(self, ids):
+                return self.model(ids)
         """)
     rules = [BY_CODE["NAN601"]]
     assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) != []

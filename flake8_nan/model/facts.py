@@ -42,6 +42,7 @@ class Fact:
     const: Optional[Const] = None
     origin: Optional[Origin] = None
     range: Optional[Range] = None  # what the value was when bound (model.values)
+    value: Optional[cst.CSTNode] = None  # the expression it was bound to, where one was
 
     def key(self):
         o = self.origin

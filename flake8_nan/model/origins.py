@@ -7,6 +7,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import vocab
+from ..ranges import Range
 from .facts import (
     Fact, Op, Origin, UNKNOWN, _BOOL, _INF, _INF_TEXT, _MAX_DEPTH, _MIRROR, _NEGATE,
     _NEGATED, _NEG_INF, _POSITIVE_CONST, _SUMMED, _bounded, _dot, _literal, _sum_positive,
@@ -375,6 +376,9 @@ class Origins:
         """What an element of an unpacked value is: `values, indices = torch.topk(p, k)`
         gives the values the kind "topk_values"; everything else is unknown."""
         o = fact.origin
+        # what the parts of a tensor result are made of: its device and dtype
+        kept = Range(host=fact.range.host, wide=fact.range.wide) if fact.range is not None else None
         if index == 0 and o is not None and o.kind == "topk":
-            return Fact(origin=Origin("topk_values", positive=o.positive, node=o.node, inner=o.inner))
-        return UNKNOWN
+            return Fact(origin=Origin("topk_values", positive=o.positive, node=o.node, inner=o.inner),
+                        range=kept)
+        return Fact(range=kept) if kept is not None and kept.known else UNKNOWN

@@ -157,8 +157,14 @@ class Scopes:
         self._exit_guard(node)
 
     def leave_Assign(self, node: cst.Assign) -> None:
-        fact = self.fact(node.value)
+        value = node.value
         for t in node.targets:
+            pairs = _pairs(t.target, value)
+            if pairs:  # `lo, hi = x.min(), x.max()`: each name is its own value
+                for target, part in pairs:
+                    self._bind_targets(target, self._named(target, self.fact(part)))
+                continue
+            fact = self.fact(value)
             self._bind_targets(t.target, self._named(t.target, fact))
             if isinstance(t.target, cst.Subscript):
                 self._mutated(t.target)
@@ -219,7 +225,7 @@ class Scopes:
 
     def fact(self, expr: cst.BaseExpression) -> Fact:
         return Fact(self.qualname(expr), self.const(expr), self.origin(expr),
-                    self.value_range(expr))
+                    self.value_range(expr), expr)
 
     def self_class(self, expr: cst.CSTNode) -> Optional[Scope]:
         """The class scope when `expr` is the `self` of a method."""
@@ -340,3 +346,13 @@ class Scopes:
             if isinstance(name, str) and name.isidentifier():
                 target = cst.Attribute(value=call.func.value, attr=cst.Name(name))
                 self._bind_targets(target, self.fact(args[1]))
+
+
+def _pairs(target: cst.BaseExpression, value: cst.BaseExpression) -> list:
+    """(name, value) for `a, b = x, y` (same length, nothing starred); [] otherwise."""
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
+        return []
+    if len(target.elements) != len(value.elements) or any(
+            isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)):
+        return []
+    return [(t.value, v.value) for t, v in zip(target.elements, value.elements)]

@@ -25,7 +25,11 @@ _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.
 _NO_GRADIENT_KINDS = frozenset({"bool", "count"})
 _PYTHON_CALLS = frozenset({"builtins.len", "builtins.float", "builtins.int", "builtins.sum",
                            "builtins.max", "builtins.min", "builtins.abs", "builtins.round"})
-_PYTHON_METHODS = frozenset({"item", "tolist", "__len__"})
+_PYTHON_METHODS = frozenset({"item", "tolist", "__len__", "size", "numel", "dim", "nelement"})
+# Tensor factories: without a dtype they make float32 (the default dtype), and arithmetic
+# with a float32 tensor promotes float16 operands to float32.
+_FACTORIES = frozenset({"zeros", "ones", "ones_like", "rand", "randn", "arange", "full", "tensor",
+                        "full_like"})
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 
 
@@ -127,11 +131,10 @@ class Values:
             found = Range(zero=mask.zero and f"a value masked by {ranges.noun(mask.zero)}, 0 "
                                              "where the mask is")
         elif isinstance(op, (cst.Multiply, cst.Divide)):
-            sign = left.negative or right.negative
+            # (a ratio of two differences, box widths, is positive where each is: no sign
+            # evidence crosses a product or a quotient)
             zero = left.reaches_zero if isinstance(op, cst.Divide) else None
-            what = "a quotient" if isinstance(op, cst.Divide) else "a product"
-            found = Range(negative=sign and f"{what} with {ranges.noun(sign)}, negative where it is",
-                          zero=zero and f"{what} of {ranges.noun(zero)}, 0 where it is")
+            found = Range(zero=zero and f"a quotient of {ranges.noun(zero)}, 0 where it is")
         elif isinstance(op, cst.Power):
             found = ranges.of_origin(origin.kind) if origin is not None else UNKNOWN
         else:
@@ -173,7 +176,8 @@ class Values:
                 found = ranges.summed(Range(mask=True, zero="a mask"))
             else:
                 found = ranges.summed(inner, "sum" if op.name == "sum" else "mean")
-            return replace(found, host=host, wide=inner.wide,
+            # a count is an integer: arithmetic with a float gives float32, not float16
+            return replace(found, host=host, wide=inner.wide or found.count or _wide_dtype(self, call),
                            constant=inner.constant or found.count)
         if op.name == "where":
             return replace(self._where_range(op, depth), host=host)
@@ -185,13 +189,16 @@ class Values:
                              negative=c.value < 0 and "a uniform random value below 0" or None,
                              host=host)
         found = self._origin_range(call)
+        if op.name in _FACTORIES or op.name in ("zeros", "randn"):
+            found = replace(found, wide=_factory_dtype(self, call, op.name))
+            return replace(found, host=host)
         if op.name in ("clamp", "clamp_min", "maximum") and not found.positive:
             floor = op.arg(1, "min") if op.name != "maximum" else op.arg(1, "other")
             c = self.const(floor) if floor is not None else None
             at_zero = c is not None and c.value == 0 and ranges.of_origin("clamped_at_0").zero
             found = replace(found, zero=at_zero or found.zero or inner.zero,
                             negative=None if floor is not None else inner.negative)
-        return replace(found, host=host, wide=inner.wide and op.name not in ("exp",),
+        return replace(found, host=host, wide=inner.wide or _wide_dtype(self, call),
                        constant=inner.constant or found.mask)
 
     def _where_range(self, op: Op, depth: int) -> Range:
@@ -217,6 +224,24 @@ class Values:
                 break
             expr = op.subject
         return expr
+
+    def tested(self) -> set[str]:
+        """The names the tests of the enclosing `if`s, conditional expressions and the guards
+        passed in this function read (`if len(adv) > 1:`)."""
+        found: set[str] = set()
+        for test, _holds, _region in self.conditions:
+            found |= _names(test)
+        for scope in reversed(self.stack):
+            for test, _holds in scope.guards:
+                found |= _names(test)
+            if scope.kind == "function":
+                break
+        return found
+
+    def bound_value(self, expr: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The expression the name `expr` was bound to, where it was bound to one."""
+        fact = self._name_fact(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+        return fact.value if fact is not None else None
 
     def made_of(self, expr: cst.CSTNode) -> list:
         """What `expr` and the names it reads were computed from: the nodes of their
@@ -293,7 +318,8 @@ class Values:
         return not positive and holds and _same(value, _any_of(cond) or cond)
 
     def _shifted(self, cond: cst.Comparison, value: cst.CSTNode, holds: bool) -> bool:
-        """`1 - p` != 0 where `p == 1` is False (or `p != 1` holds), and `p - c` likewise."""
+        """`1 - p` != 0 where `p == 1` is False (or `p != 1` holds), `p - c` likewise, and
+        `hi - lo` where `lo == hi` is False."""
         if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, cst.Subtract):
             return False
         const, x = (value.left, value.right) if self.const(value.left) is not None else \
@@ -301,9 +327,12 @@ class Values:
         c = self.const(const)
         target = cond.comparisons[0]
         op = type(target.operator)
-        if c is None or op not in (cst.Equal, cst.NotEqual) or (op is cst.Equal) == holds:
+        if op not in (cst.Equal, cst.NotEqual) or (op is cst.Equal) == holds:
             return False
         sides = (cond.left, target.comparator)
+        if c is None:  # `a - b` where `a == b` was ruled out
+            return (_same(value.left, sides[0]) and _same(value.right, sides[1])) or \
+                (_same(value.left, sides[1]) and _same(value.right, sides[0]))
         other = sides[1] if _same(x, sides[0]) else sides[0] if _same(x, sides[1]) else None
         d = self.const(other) if other is not None else None
         return d is not None and d.value == c.value
@@ -383,12 +412,22 @@ def _has_keyword(call: cst.Call, name: str) -> bool:
 
 
 def _wide_dtype(model, call: cst.Call) -> bool:
-    """`x.to(torch.float32)`, `x.type(torch.float64)`, `x.to(dtype=torch.double)`."""
+    """`x.to(torch.float32)`, `x.type(torch.float64)`, `x.sum(dtype=torch.float32)`, a
+    factory with `dtype=torch.float32`."""
     func = call.func
-    if not isinstance(func, cst.Attribute) or func.attr.value not in ("to", "type"):
-        return False
+    positional_dtype = isinstance(func, cst.Attribute) and func.attr.value in ("to", "type")
     return any(model.qualname(a.value) in vocab.WIDE_DTYPES for a in call.args
-               if a.keyword is None or a.keyword.value == "dtype")
+               if (a.keyword is None and positional_dtype) or
+               (a.keyword is not None and a.keyword.value == "dtype"))
+
+
+def _factory_dtype(model, call: cst.Call, name: str) -> bool:
+    """A tensor factory that makes float32 or float64: no dtype given (the default dtype,
+    unless the module casts to float16 itself), or a wide one."""
+    given = [a for a in call.args if a.keyword is not None and a.keyword.value == "dtype"]
+    if given:
+        return model.qualname(given[0].value) in vocab.WIDE_DTYPES
+    return name in _FACTORIES and not model.precision.float16 and not name.endswith("_like")
 
 
 def _same(a: cst.CSTNode, b: cst.CSTNode) -> bool:

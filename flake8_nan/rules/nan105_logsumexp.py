@@ -117,9 +117,37 @@ out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
         if isinstance(x, cst.BinaryOperation) and isinstance(x.operator, cst.Subtract):
             return None  # exp(x - max) is the stable form, or something like it
         inner = self.model.origin(x)
-        if inner is not None and inner.kind in _BOUNDED:
+        if inner is not None and inner.kind in _BOUNDED or _never_positive(self.model, x):
             return None
         return origin.node, x
 
     def _code(self, node: cst.CSTNode) -> str:
         return " ".join(cst.Module(body=[]).code_for_node(node).split())
+
+
+def _never_positive(model, x) -> bool:
+    """An exponent that is never above 0 cannot overflow: `-0.5 * (d / sigma) ** 2` (a
+    Gaussian kernel), `-d.abs()`, `-(a - b).pow(2).sum()`: a negated value that is a
+    square, an absolute value, a norm, or a positive number times one."""
+    sign, value = 1, x
+    for _ in range(8):  # a few factors and negations at most
+        if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+            sign, value = -sign, value.expression
+        elif isinstance(value, cst.BinaryOperation) and \
+                isinstance(value.operator, (cst.Multiply, cst.Divide)):
+            left = model.const(value.left)
+            right = model.const(value.right)
+            if left is not None:
+                sign, value = sign * (1 if left.value > 0 else -1), value.right
+            elif right is not None:
+                sign, value = sign * (1 if right.value > 0 else -1), value.left
+            else:
+                break
+        else:
+            break
+    if sign > 0:
+        return False
+    r = model.value_range(value)
+    origin = model.origin(value)
+    return r.positive or origin is not None and origin.kind in ("square", "abs", "norm", "relu") or \
+        bool(r.zero) and not r.negative and origin is not None and origin.kind != "difference"

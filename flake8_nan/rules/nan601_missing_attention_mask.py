@@ -55,5 +55,8 @@ out = model(ids, attention_mask=mask).last_hidden_state[:, :3]
             return  # no inputs, or `**batch` that may carry the mask
         if len(positional(node)) >= 2 or keyword(node, "attention_mask") is not None:
             return
+        if any(a.keyword is not None and a.keyword.value in ("pixel_values", "input_values")
+               for a in node.args):
+            return  # images and audio: patches and frames are not padded tokens
         self.report(node, f"{self.snippet(func)} is called without attention_mask: padding "
                           "tokens are attended to; pass attention_mask=...")
