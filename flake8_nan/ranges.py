@@ -48,6 +48,12 @@ class Range:
     def known(self) -> bool:
         return self != UNKNOWN
 
+    @property
+    def signed(self) -> bool:
+        """Whether it says anything of the value's sign or size, beyond its kind and dtype."""
+        return self.positive or self.nonzero or self.unit or self.count or self.mask or \
+            self.written or bool(self.zero or self.negative)
+
 
 UNKNOWN = Range()
 POSITIVE = Range(positive=True, nonzero=True)
@@ -157,7 +163,8 @@ def phrase(reason: str) -> str:
 
 
 # Names that say what a value is, read only where nothing else is known of it.
-_PROBABILITY_NAME = re.compile(r"(?:^|_)(?:probs?|probabilit(?:y|ies)|likelihoods?)(?:$|_)", re.I)
+_PROBABILITY_NAME = re.compile(r"(?:^|_)(?:probs?|probabilit(?:y|ies)|likelihoods?|pt|p_t)(?:$|_)",
+                               re.I)
 _MASK_NAME = re.compile(r"(?:^|_)(?:mask|masks)(?:$|_)", re.I)
 
 

@@ -79,7 +79,7 @@ class Values:
 
     def _name_range(self, expr, depth: int) -> Range:
         fact = self._name_fact(expr)
-        if fact is not None and fact.range is not None and (fact.range.known or fact.range.written):
+        if fact is not None and fact.range is not None and fact.range.signed:
             return fact.range
         if isinstance(expr, cst.Attribute) and expr.attr.value in vocab.SHAPE_ATTRIBUTES:
             return self._range(expr.value, depth + 1)
@@ -88,7 +88,8 @@ class Values:
             name = expr.value if isinstance(expr, cst.Name) else expr.attr.value
             found = ranges.of_name(name)
         if fact is not None and fact.range is not None:
-            found = replace(found, host=fact.range.host)
+            found = replace(found, host=fact.range.host or found.host,
+                            wide=fact.range.wide or found.wide, constant=fact.range.constant)
         return found
 
     def _subscript_range(self, expr: cst.Subscript, depth: int) -> Range:
@@ -173,7 +174,7 @@ class Values:
             if origin is not None and origin.positive:
                 found = POSITIVE
             elif op.name == "count_nonzero":
-                found = ranges.summed(Range(mask=True, zero="a mask"))
+                found = ranges.summed(replace(inner, mask=True))
             else:
                 found = ranges.summed(inner, "sum" if op.name == "sum" else "mean")
             # a count is an integer: arithmetic with a float gives float32, not float16
@@ -189,6 +190,10 @@ class Values:
                              negative=c.value < 0 and "a uniform random value below 0" or None,
                              host=host)
         found = self._origin_range(call)
+        if op.name == "exp" and _negated_loss(self, subject):
+            # `pt = torch.exp(-ce)`: the probability a loss gave the target (a focal loss)
+            return Range(unit=True, zero="the probability exp(-loss) of the target, which "
+                         "reaches 1 for a confident prediction", host=host)
         if op.name in _FACTORIES or op.name in ("zeros", "randn"):
             found = replace(found, wide=_factory_dtype(self, call, op.name))
             return replace(found, host=host)
@@ -392,6 +397,22 @@ class Values:
         if isinstance(expr, cst.Call):
             expr = expr.func
         return self.qualname(expr) in _GRAD_OFF
+
+
+_LOSSES = frozenset({"cross_entropy", "nll_loss", "binary_cross_entropy",
+                     "binary_cross_entropy_with_logits"})
+
+
+def _negated_loss(model, expr) -> bool:
+    """`-ce` with ce a cross entropy (or named so): exp of it is a probability."""
+    if not isinstance(expr, cst.UnaryOperation) or not isinstance(expr.operator, cst.Minus):
+        return False
+    inner = expr.expression
+    origin = model.origin(inner)
+    if origin is not None and origin.kind in _LOSSES:
+        return True
+    name = inner.value if isinstance(inner, cst.Name) else ""
+    return name in ("ce", "ce_loss", "bce", "logp_t") or name.endswith("_ce")
 
 
 def _host(a: Range, b: Range) -> Optional[str]:

@@ -32,13 +32,15 @@ class DivideBySum(DefersToWhere, DivisionRule):
     bad = """\
 import torch
 x = torch.ones(2, 3)
-mask = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+labels = torch.tensor([[4, 2, -100], [-100, -100, -100]])
+mask = labels != -100
 out = (x * mask).sum(dim=1) / mask.sum(dim=1)
 """
     good = """\
 import torch
 x = torch.ones(2, 3)
-mask = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+labels = torch.tensor([[4, 2, -100], [-100, -100, -100]])
+mask = labels != -100
 out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
 """
     fix = ("Clamp the denominator: `.clamp_min(1)` for a count (a mask sum), "
@@ -67,8 +69,13 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         r = self.model.value_range(denominator)
         if r.positive or r.nonzero:
             return
-        reason = (ranges.phrase(r.zero) if r.zero else None) or self._weights_of(numerator, origin) \
-            or (self.hazard(denominator) and "a sum not known to be nonzero")
+        # the evidence a sum reaches 0: a count of a comparison (`(labels != -100).sum()`), or
+        # the weights of a mean over a mapping; a sum over values that are each 0 somewhere
+        # (ReLU outputs, absolute values) is rarely 0 as a whole, and a mask of unknown making
+        # is most often of padded sequences: those are reported under nan-strict
+        evidence = ranges.phrase(r.zero) if r.zero and r.count else None
+        reason = evidence or self._weights_of(numerator, origin) or (
+            self.hazard(denominator) and f"a sum not known to be nonzero{_named(r.zero)}")
         if reason is None:
             return
         text = self.snippet(denominator)
@@ -91,11 +98,15 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
             return None  # pooling over the real tokens of padded sequences: never empty
         if self.model.unwrapped(numerator).deep_equals(bare):
             return None  # `w / w.sum()` normalises w: its own range says whether it can be 0
-        # the numerator, and what the names it reads were made of (`diff = err * mask`,
-        # then `diff.sum() / mask.sum()`), one binding deep
+        # the numerator is a product with the weights' matrix (`torch.mm(m, x)`), directly or
+        # through a name: a mean over the members of each row, 0/0 for a row without any
         places = [numerator, *self.model.made_of(numerator)]
-        if any(self.model.contains(p, w) for p in places for w in (weights, bare)):
-            return "a sum of the weights of the numerator (0 for a row with no weight)"
+        for place in places:
+            op = self.model.call_op(place)
+            if op is not None and op.name in ("mm", "bmm", "matmul") and op.subject is not None and \
+                    self.model.unwrapped(op.subject).deep_equals(bare):
+                return "a sum of the weights of a mean over each row's members (0 for a row " \
+                       "without any)"
         return None
 
 
@@ -117,3 +128,8 @@ def _sequence_mask(model, weights) -> bool:
         if _SEQUENCE_MASK.search(text):
             return True
     return False
+
+
+def _named(reason) -> str:
+    """The strict level's message names what the model saw, where it saw something."""
+    return f": {ranges.phrase(reason)}" if reason else ""

@@ -20,19 +20,22 @@ class FractionalPower(Rule):
         "`(1 - p) ** gamma` with p a probability that saturates to 1, so the base is exactly 0 "
         "for confident predictions; with gamma a parameter, any value below 1 (0.5 is a common "
         "choice) does it, and in JAX gamma = 0 gives 0 * inf = NaN as well. Measured: the "
-        "gradient of `((1 - p) ** 0.5).sum()` at p = 1 is -inf. A base kept away from 0 "
+        "gradient of `((1 - torch.sigmoid(x)) ** 0.5).sum()` at x = 40 (where the sigmoid is 1 in "
+        "float32) is NaN. A base kept away from 0 "
         "(`.clamp_min(eps)`) is not reported, nor a root of a sum of squares (NAN501).")
     bad = """\
 import torch
-p = torch.tensor([1.0, 0.5], requires_grad=True)
+x = torch.tensor([40.0, 0.0], requires_grad=True)
+p = torch.sigmoid(x)
 ((1 - p) ** 0.5).sum().backward()
-out = p.grad
+out = x.grad
 """
     good = """\
 import torch
-p = torch.tensor([1.0, 0.5], requires_grad=True)
+x = torch.tensor([40.0, 0.0], requires_grad=True)
+p = torch.sigmoid(x)
 ((1 - p).clamp_min(1e-6) ** 0.5).sum().backward()
-out = p.grad
+out = x.grad
 """
     fix = ("Keep the base away from 0 before the power, `(1 - p).clamp_min(eps) ** gamma`, or "
            "restrict gamma to values of at least 1.")
@@ -62,9 +65,9 @@ out = p.grad
         r = self.model.value_range(base)
         if r.positive or r.nonzero or r.constant:
             return
-        one_minus = isinstance(base, cst.BinaryOperation) and isinstance(base.operator, cst.Subtract) \
-            and (c := self.model.const(base.left)) is not None and c.value == 1
-        reason = r.zero or (one_minus and "1 - p, 0 where p saturates to 1")
+        # a probability, or 1 - p of one (a focal loss), or a ReLU output: values that are
+        # exactly 0 in practice; a difference of schedule values is left alone
+        reason = r.zero if r.unit or origin is not None and origin.kind in ("relu", "abs") else None
         if not reason:
             return
         text = self.receiver(base, "x")
