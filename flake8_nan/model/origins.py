@@ -237,9 +237,18 @@ class Origins:
             return None
         left, right = self._origin(expr.left, depth + 1), self._origin(expr.right, depth + 1)
         if left is not None and right is not None and left.kind in ("max", "amax") and \
-                right.kind in ("min", "amin"):
+                right.kind in ("min", "amin") and self._reduction(left) and self._reduction(right):
             return Origin("minmax", node=expr)
         return Origin("difference", node=expr)
+
+    def _reduction(self, origin: Origin) -> bool:
+        """A max or min over a tensor (`x.max()`, `torch.amin(x, dim=1)`), not the
+        elementwise one of two tensors (`torch.max(a, b)`)."""
+        op = self.call_op(origin.node) if isinstance(origin.node, cst.Call) else None
+        if op is None:
+            return False
+        return len(op.args) < 2 or self._const(op.args[1], 0) is not None or \
+            isinstance(op.args[1], (cst.Tuple, cst.List))
 
     def _arith_origin(self, expr: cst.BaseExpression, depth: int) -> Optional[Origin]:
         """`-(t * logp)`, `a / b + c`: "arith", inner "log" or "div", node the expression."""

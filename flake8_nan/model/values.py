@@ -201,7 +201,10 @@ class Values:
             floor = op.arg(1, "min") if op.name != "maximum" else op.arg(1, "other")
             c = self.const(floor) if floor is not None else None
             at_zero = c is not None and c.value == 0 and ranges.of_origin("clamped_at_0").zero
-            found = replace(found, zero=at_zero or found.zero or inner.zero,
+            # a floor of unknown value (`clamp(min=threshold)`) is written as a guard: what
+            # the value was before says nothing more
+            kept = inner.zero if floor is None or (c is not None and c.value <= 0) else None
+            found = replace(found, zero=at_zero or found.zero or kept,
                             negative=None if floor is not None else inner.negative)
         return replace(found, host=host, wide=inner.wide or _wide_dtype(self, call),
                        constant=inner.constant or found.mask)

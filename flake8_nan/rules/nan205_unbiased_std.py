@@ -52,7 +52,7 @@ out = (rewards - rewards.mean()) / (rewards.std(correction=0) + 1e-8)
             return
         if self.model.framework(node) not in ("", "torch") or self._population(node):
             return
-        what = self._few(op.subject, node)
+        what = self._few(op.subject, node, op)
         if what is None or not _names_of(op.subject).isdisjoint(self.model.tested()):
             return  # a size test guards it (`if len(adv) > 1:`)
         self.report(node, f"{op.name} of {what} is NaN for a single element (it divides by n - 1); "
@@ -69,12 +69,15 @@ out = (rewards - rewards.mean()) / (rewards.std(correction=0) + 1e-8)
         return any(a.keyword is None and isinstance(a.value, cst.Name) and a.value.value == "False"
                    for a in call.args)
 
-    def _few(self, subject: cst.BaseExpression, call: cst.Call) -> Optional[str]:
+    def _few(self, subject: cst.BaseExpression, call: cst.Call, op) -> Optional[str]:
         """Why the statistic can be of one element: a group of a size the code does not fix
         (`x.view(-1, group_size).std(1)`), or a per-batch quantity of reinforcement learning."""
+        dim = op.arg(1, "dim")
+        c = self.model.const(dim) if dim is not None else None
+        over_groups = c is not None and c.value in (1, -1)
         value = subject
         for _ in range(4):  # through names: `grouped = rewards.view(-1, g)`
-            grouping = self._grouping(value)
+            grouping = self._grouping(value) if over_groups else None
             if grouping is not None:
                 return grouping
             value = self.model.bound_value(value)
@@ -87,8 +90,9 @@ out = (rewards - rewards.mean()) / (rewards.std(correction=0) + 1e-8)
         return None
 
     def _grouping(self, expr: cst.BaseExpression) -> Optional[str]:
+        """`x.view(-1, g)`: rows of g elements, the statistic taken along them."""
         if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute) or \
-                expr.func.attr.value not in _GROUPING or len(expr.args) < 2:
+                expr.func.attr.value not in _GROUPING or len(expr.args) != 2:
             return None
         size = expr.args[-1].value
         c = self.model.const(size)

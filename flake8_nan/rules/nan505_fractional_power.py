@@ -76,11 +76,14 @@ out = x.grad
                           f"{self.receiver(base)}.clamp_min(eps) ** {self.short(exponent, 'g')}")
 
     def _below_one(self, exponent: cst.BaseExpression) -> Optional[str]:
-        """The exponent as a message says it, if it is below 1 or can be set to such a value:
-        a literal in [0, 1), or a parameter or attribute (its default does not fix it)."""
+        """The exponent as a message says it, if it is below 1: a literal in [0, 1), or a
+        parameter whose default is.  A parameter that defaults to 1 or more (a focal loss's
+        gamma = 2) can still be set below 1, and is reported under nan-strict."""
         c = self.model.const(exponent)
-        if c is not None and "parameter" not in c.source:
-            return self.short(exponent) if 0 <= c.value < 1 else None
-        if isinstance(exponent, (cst.Name, cst.Attribute)):
-            return f"{self.short(exponent)} (a parameter: any value below 1)"
+        if c is not None and 0 <= c.value < 1:
+            return self.short(exponent) if "parameter" not in c.source else \
+                f"{self.short(exponent)} (= {c.value:g} by default)"
+        if getattr(self.options, "strict", False) and isinstance(exponent, (cst.Name, cst.Attribute)) \
+                and (c is None or "parameter" in c.source):
+            return f"{self.short(exponent)} (a parameter, which may be set below 1)"
         return None
