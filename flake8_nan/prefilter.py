@@ -38,10 +38,12 @@ import re
 from collections import Counter
 from typing import Callable, NamedTuple, Optional, Sequence
 
+from . import ranges
 from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
 
-from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, HF, NAMED_POWER, NAN_TEXT, REDUCED_SELECTION,
-                    ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY)
+from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, NAMED_POWER, NAN_TEXT, PER_BATCH,
+                    PROBABILITY, REGROUPED, REGROUPING_METHODS,
+                    REDUCED_SELECTION, ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY)
 
 PIECE_LINES = 100  # the size of the pieces the engine parses (libcst holds ~14 KB a line
 # while it parses: pieces of 100 lines kept a dense file 4 MiB lower than pieces of 200)
@@ -69,6 +71,11 @@ _POWER_OF_LITERAL = re.compile(r"\*\*\s*\(?\s*[-+]?\s*[\d.]")  # `** -8` in `10 
 _NAN_STRING = re.compile(r"[\"']\s*[+-]?nan\s*[\"']", re.I)
 _ROOT = re.compile(r"\*\*\s*\(?\s*(?:-|\d*\.\d|[\d.]+\s*/)")
 _NAMED_POWER = re.compile(r"\*\*\s*\(?\s*[^\W\d]")
+_FRACTION = re.compile(r"\*\*\s*\(?\s*(?:0?\.\d|1\.?\s*/)")
+_PT = re.compile(r"(?:\b|_)p_?t(?:\b|_)", re.I)  # `pt`, `p_t`: the probability of the target
+_POW_CALL = re.compile(r"\bpow(?:er)?_?\(")
+# `x.pow(2)`: a whole power, which no power rule reads
+_WHOLE_POW = re.compile(r"\.pow_?\(\s*[-+]?\d+(?:\.0*)?\s*\)")
 
 
 def _literal_power(text: str) -> bool:
@@ -260,11 +267,23 @@ def _plain_words(text: str, triggers: frozenset) -> set[str]:
         words.add(ABS_MAX)
     if "sqrt" in words and ("sum" in words or "var" in words):
         words.add(SQRT_REDUCE)
+    if not words.isdisjoint(REGROUPING_METHODS):
+        words.add(REGROUPED)
     if not words.isdisjoint(WORD_ALIASES):  # `tf.reduce_sum` is a sum
         words.update(WORD_ALIASES[w] for w in words.intersection(WORD_ALIASES))
     if "/" in text and "/" in text.replace("//", ""):
         words.add(DIVISION)
     return words
+
+
+def _named_power(text: str) -> bool:
+    """`x ** gamma`, not the unpacking `f(**kwargs)`, `{**d}`, nor a power of a number
+    (`2 ** i`)."""
+    for m in _NAMED_POWER.finditer(text):
+        before = text[max(0, m.start() - 80):m.start()].rstrip()
+        if before and before[-1] not in "(,{" and not before[-1].isdigit():
+            return True
+    return False
 
 
 def _number_words(text: str, min_eps: float) -> set[str]:
@@ -274,13 +293,30 @@ def _number_words(text: str, min_eps: float) -> set[str]:
             words.update((TINY, BIG))  # `10 ** -8` and `2 ** 30` are folded by the model
         if _ROOT.search(text):
             words.add(ROOT)
-        if _NAMED_POWER.search(text):
+        if _named_power(text):
             words.add(NAMED_POWER)
+        if _FRACTION.search(text):
+            words.add(FRACTION)
+    if "pow" in text and len(_POW_CALL.findall(text)) > len(_WHOLE_POW.findall(text)):
+        words.update((FRACTION, NAMED_POWER))  # any exponent: `torch.pow(1 - p, gamma)`
     tiny, big = _extremes(text, min_eps)
     if tiny:
         words.add(TINY)
     if big:
         words.add(BIG)
+    return words
+
+
+def _name_words(text: str, min_eps: float) -> set[str]:
+    """Identifiers that say what a value is: a probability, a per-batch quantity."""
+    lower = text.lower()
+    words = set()
+    if ("prob" in lower or "likelihood" in lower or _PT.search(text)) and \
+            any(ranges.names_probability(w) for w in _WORD.findall(text)):
+        words.add(PROBABILITY)
+    if ("adv" in lower or "return" in lower or "reward" in lower) and \
+            any(ranges.names_per_batch(w) for w in _WORD.findall(text) if w != "return"):
+        words.add(PER_BATCH)
     return words
 
 
@@ -383,7 +419,8 @@ def gate(words: set[str], triggers: Sequence, look: Callable, finders=None) -> b
 
 
 # The pseudo-words that take a pass of their own over the text, and what finds them.
-_COSTLY = ((frozenset({TINY, BIG, ROOT, NAMED_POWER}), _number_words),
+_COSTLY = ((frozenset({TINY, BIG, ROOT, NAMED_POWER, FRACTION}), _number_words),
+           (frozenset({PROBABILITY, PER_BATCH}), _name_words),
            (frozenset({REDUCED_SELECTION}), _selection_words),
            (frozenset({SELF_COMPARE}), _compare_words),
            (frozenset({NAN_TEXT}), _nan_words),

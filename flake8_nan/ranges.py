@@ -165,7 +165,17 @@ def phrase(reason: str) -> str:
 # Names that say what a value is, read only where nothing else is known of it.
 _PROBABILITY_NAME = re.compile(r"(?:^|_)(?:probs?|probabilit(?:y|ies)|likelihoods?|pt|p_t)(?:$|_)",
                                re.I)
+_PER_BATCH_NAME = re.compile(r"(?:^|_)(?:adv|advs|advantages?|returns?|rewards?)(?:$|_)", re.I)
 _MASK_NAME = re.compile(r"(?:^|_)(?:mask|masks)(?:$|_)", re.I)
+
+
+def names_probability(name: str) -> bool:
+    return _PROBABILITY_NAME.search(name) is not None
+
+
+def names_per_batch(name: str) -> bool:
+    """`advantages`, `norm_rewards`: a quantity of one minibatch, which can hold one element."""
+    return _PER_BATCH_NAME.search(name) is not None
 
 
 def of_name(name: str) -> Range:

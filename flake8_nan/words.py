@@ -9,6 +9,14 @@ HF = "<hf>"  # a name imported from transformers
 BIG = "<big>"  # a number literal beyond the float16 range, or a power
 ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
 NAMED_POWER = "<** name>"  # `** gamma`, `** self.gamma`: an exponent set elsewhere
+FRACTION = "<** 0.5>"  # `** e` with a literal exponent in (0, 1): `** 0.5`, `** (1 / 3)`
+# an identifier that names a probability (`probs`, `p_fake_prob`, `likelihood`, `pt`)
+PROBABILITY = "<prob>"
+# `x.view(-1, g)`, `.reshape`, `.unflatten`: a regrouping, read by its own name
+REGROUPED = "<x.view(-1, g)>"
+REGROUPING_METHODS = frozenset({"view", "reshape", "unflatten"})
+# an identifier that names a per-batch quantity of reinforcement learning (`advantages`)
+PER_BATCH = "<per-batch>"
 REDUCED_SELECTION = "<x[m].mean()>"  # a mean, std or var of x[i], i maybe a mask
 SELF_COMPARE = "<x==x>"  # a value compared with itself: x != x
 ABS_MAX = "<abs-max>"  # `x.abs().max()`: abs and max in one statement

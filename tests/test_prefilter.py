@@ -361,3 +361,28 @@ def test_a_table_of_functions_is_data_not_a_candidate():
     source = f"import torch\n\nannotated = {{\n{rows}}}\n"
     from flake8_nan.registry import RULES
     assert select(source, ast.parse(source), RULES, 1e-7) is None
+
+
+def test_a_power_is_kept_only_where_its_exponent_and_its_base_can_be_reported():
+    """NAN505 reads exponents in (0, 1) or set elsewhere, of a value that reaches 0: an
+    attention scale `d ** -0.5`, the unpacking `**kwargs`, `x.pow(2)` and `2 ** i` are not
+    such powers, and a power of a value with no word of a probability or a ReLU is left."""
+    power = [BY_CODE["NAN505"]]
+    for safe in ("scale = d ** -0.5", "y = f(x, **kwargs)", "y = {**d}", "y = x.pow(2)",
+                 "y = 2 ** i * x", "y = torch.sigmoid(x) ** 2", "y = x ** 0.5"):
+        assert kept(f"import torch\n\ndef f(x, d, i, kwargs):\n    {safe}\n    return y\n",
+                    power) is None, safe
+    for hazard in ("y = torch.sigmoid(x) ** 0.5", "y = (1 - probs) ** gamma",
+                   "y = torch.pow(F.relu(x), gamma)", "y = p_t.pow(self.gamma)",
+                   "y = torch.sigmoid(x) ** (1 / 3)"):
+        assert kept(f"import torch\n\ndef f(x, probs, gamma, p_t):\n    {hazard}\n    return y\n",
+                    power) is not None, hazard
+
+
+def test_an_unbiased_std_is_kept_only_with_a_regrouping_or_a_per_batch_name():
+    std = [BY_CODE["NAN205"]]
+    assert kept("import torch\n\ndef f(x):\n    return x.std(-1)\n", std) is None
+    for hazard in ("g = x.view(-1, n)\n    return g.std(1)", "return advantages.std()",
+                   "return norm_rewards.var()"):
+        assert kept(f"import torch\n\ndef f(x, n, advantages, norm_rewards):\n    {hazard}\n",
+                    std) is not None, hazard

@@ -48,6 +48,9 @@ class Model(Scopes, Origins, Values, Definitions, Frameworks, cst.BatchableCSTVi
         # conditional expressions
         self.conditions: list[tuple] = []
         self.no_grad: list[bool] = []  # per enclosing function or `with`: gradients off
+        # per enclosing function or `with`: autocast turned off (arithmetic in the
+        # tensors' own dtype, which such blocks make float32)
+        self.autocast_off: list[bool] = []
         self.stack: list[Scope] = list(stack) or [Scope("module", None)]
         # the frameworks some import names, in any scope (shared with the models of
         # methods read ahead): with none but PyTorch, no call can be another's

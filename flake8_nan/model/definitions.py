@@ -28,6 +28,8 @@ class Definitions:
         ordered = [*params.posonly_params, *params.params]
         static = any(dotted(d.decorator) in ("staticmethod", "classmethod") for d in node.decorators)
         self.no_grad.append(any(self._turns_gradient_off(d.decorator) for d in node.decorators))
+        self.autocast_off.append(any(self._turns_autocast_off(d.decorator) for d in node.decorators)
+                                 or self.full_precision())
         for i, p in enumerate([*ordered, *params.kwonly_params]):
             fact = _TENSOR_PARAM if self._annotated_tensor(p) else UNKNOWN
             if i == 0 and outer.kind == "class" and not static and p in ordered:
@@ -44,6 +46,7 @@ class Definitions:
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.no_grad.pop()
+        self.autocast_off.pop()
         self._leave_definition(node, "function", self._returned)
 
     def _annotated_tensor(self, param: cst.Param) -> bool:

@@ -387,9 +387,24 @@ class Values:
     def visit_With(self, node: cst.With) -> None:
         off = any(self._turns_gradient_off(item.item) for item in node.items)
         self.no_grad.append(off or self.gradient_off())
+        self.autocast_off.append(any(self._turns_autocast_off(item.item) for item in node.items)
+                                 or self.full_precision())
 
     def leave_With(self, node: cst.With) -> None:
         self.no_grad.pop()
+        self.autocast_off.pop()
+
+    def full_precision(self) -> bool:
+        """Whether the code here runs with autocast turned off (`with torch.autocast(...,
+        enabled=False)`, or a function so decorated): code that asks for that runs its
+        arithmetic in float32."""
+        return bool(self.autocast_off) and self.autocast_off[-1]
+
+    def _turns_autocast_off(self, expr: cst.BaseExpression) -> bool:
+        if not isinstance(expr, cst.Call) or not (self.qualname(expr.func) or "").endswith("autocast"):
+            return False
+        enabled = keyword(expr, "enabled")
+        return isinstance(enabled, cst.Name) and enabled.value == "False"
 
     def gradient_off(self) -> bool:
         """Whether the code here runs under `torch.no_grad()`/`inference_mode()` (a `with`

@@ -1,17 +1,16 @@
 """NAN205: the unbiased std or var of what can be a single element."""
-import re
 from typing import Optional
 
 import libcst as cst
 
+from .. import ranges
 from ..model import keyword
+from ..words import PER_BATCH, REGROUPED, REGROUPING_METHODS
 from .base import Rule
 
 _OPS = frozenset({"std", "var"})
-# Statistics normalised per batch in reinforcement learning: a last minibatch, a group or
-# an episode of one sample is common.
-_PER_BATCH = re.compile(r"(?:^|_)(?:adv|advs|advantages?|returns?|rewards?)(?:$|_)", re.I)
-_GROUPING = frozenset({"view", "reshape", "unflatten"})
+# Statistics normalised per batch in reinforcement learning (ranges.names_per_batch): a
+# last minibatch, a group or an episode of one sample is common.
 
 
 def _names_of(expr: cst.BaseExpression) -> set[str]:
@@ -44,7 +43,7 @@ out = (rewards - rewards.mean()) / (rewards.std(correction=0) + 1e-8)
     fix = ("Use the population statistic, `x.std(correction=0)` (`unbiased=False` before "
            "PyTorch 2.0), or compute it only where there is more than one element.")
     references = ("torch.std documentation: correction defaults to 1",)
-    triggers = (frozenset({"std", "var"}),)
+    triggers = (frozenset({"std", "var"}), frozenset({REGROUPED, PER_BATCH}))
 
     def visit_Call(self, node: cst.Call) -> None:
         op = self.model.call_op(node)
@@ -85,14 +84,14 @@ out = (rewards - rewards.mean()) / (rewards.std(correction=0) + 1e-8)
                 break
         name = subject.value if isinstance(subject, cst.Name) else \
             subject.attr.value if isinstance(subject, cst.Attribute) else ""
-        if name and _PER_BATCH.search(name):
+        if name and ranges.names_per_batch(name):
             return f"{name}, a per-batch statistic (a minibatch of one)"
         return None
 
     def _grouping(self, expr: cst.BaseExpression) -> Optional[str]:
         """`x.view(-1, g)`: rows of g elements, the statistic taken along them."""
         if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute) or \
-                expr.func.attr.value not in _GROUPING or len(expr.args) != 2:
+                expr.func.attr.value not in REGROUPING_METHODS or len(expr.args) != 2:
             return None
         size = expr.args[-1].value
         c = self.model.const(size)

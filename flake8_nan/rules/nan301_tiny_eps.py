@@ -97,6 +97,8 @@ out = torch.log(h + 1e-6)
         """Whether the guarded value is tensor arithmetic that float16 can run: a torch
         operation on it, or a value known to be a tensor; not NumPy or Python numbers, not
         cast to float32/float64 first.  A value of unknown kind counts under nan-strict."""
+        if self.model.full_precision():
+            return False
         ranges = [self.model.value_range(n) for n in (guarded, at) if n is not None]
         if any(r.host in ("numpy", "python") or r.wide for r in ranges):
             return False

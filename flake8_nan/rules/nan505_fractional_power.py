@@ -4,7 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import vocab
-from ..words import NAMED_POWER, ROOT
+from ..words import FRACTION, NAMED_POWER, PROBABILITY
 from .base import Rule
 
 # Bases whose root NAN501 owns: norms and stds written out.
@@ -40,7 +40,10 @@ out = x.grad
     fix = ("Keep the base away from 0 before the power, `(1 - p).clamp_min(eps) ** gamma`, or "
            "restrict gamma to values of at least 1.")
     references = ("torch.pow documentation",)
-    triggers = (frozenset({ROOT, NAMED_POWER, "pow", "pow_", "power"}),)
+    # the bases it reports: probabilities (and 1 - p of one), ReLU and abs outputs
+    triggers = (frozenset({FRACTION, NAMED_POWER}),
+                frozenset({"sigmoid", "softmax", "exp", "relu", "relu_", "relu6", "abs", "abs_",
+                           "Sigmoid", "Softmax", "ReLU", "ReLU6", PROBABILITY}))
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, cst.Power):
