@@ -267,7 +267,7 @@ def _plain_words(text: str, triggers: frozenset) -> set[str]:
         words.add(ABS_MAX)
     if "sqrt" in words and ("sum" in words or "var" in words):
         words.add(SQRT_REDUCE)
-    if not words.isdisjoint(REGROUPING_METHODS):
+    if not words.isdisjoint(REGROUPING_METHODS) and _regrouped(text):
         words.add(REGROUPED)
     if not words.isdisjoint(WORD_ALIASES):  # `tf.reduce_sum` is a sum
         words.update(WORD_ALIASES[w] for w in words.intersection(WORD_ALIASES))
@@ -282,6 +282,28 @@ def _named_power(text: str) -> bool:
     for m in _NAMED_POWER.finditer(text):
         before = text[max(0, m.start() - 80):m.start()].rstrip()
         if before and before[-1] not in "(,{" and not before[-1].isdigit():
+            return True
+    return False
+
+
+_REGROUP_CALL = re.compile(r"\.(?:view|reshape|unflatten)\(")
+
+
+def _regrouped(text: str) -> bool:
+    """`.view(a, b)`, `.reshape(a, b)`, `.unflatten(a, b)`: a call of two arguments, as
+    NAN205 reads a regrouping (`x.view(-1, group_size)`)."""
+    for m in _REGROUP_CALL.finditer(text):
+        depth, commas = 1, 0
+        for ch in text[m.end():m.end() + 400]:  # a call's arguments span a few lines at most
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif ch == "," and depth == 1:
+                commas += 1
+        if depth != 0 or commas in (1, 2):  # unread to its end, or two arguments (a trailing comma)
             return True
     return False
 
@@ -314,7 +336,10 @@ def _name_words(text: str, min_eps: float) -> set[str]:
     if ("prob" in lower or "likelihood" in lower or _PT.search(text)) and \
             any(ranges.names_probability(w) for w in _WORD.findall(text)):
         words.add(PROBABILITY)
-    if ("adv" in lower or "return" in lower or "reward" in lower) and \
+    # (an identifier holding `return` has it with an underscore or as `returns`: the bare
+    # word is the keyword)
+    if ("adv" in lower or "reward" in lower or "returns" in lower or "_return" in lower or
+            "return_" in lower) and \
             any(ranges.names_per_batch(w) for w in _WORD.findall(text) if w != "return"):
         words.add(PER_BATCH)
     return words
