@@ -156,7 +156,12 @@ class Values:
                     and fact.range is not None:
                 return fact.range  # what the same-file function's returns agree on
             found = self._origin_range(call)
-            return replace(found, host=_framework_host(self.framework(call)) or found.host)
+            # `torch.fft.fftfreq(n, dtype=torch.float32)`: any call told to make float32;
+            # a method of a float32 tensor (`freqs.pow(e)`) keeps its dtype unless it casts
+            wide = found.wide or _wide_dtype(self, call) or (
+                isinstance(call.func, cst.Attribute) and call.func.attr.value not in _CASTS and
+                self._range(call.func.value, depth + 1).wide)
+            return replace(found, host=_framework_host(self.framework(call)) or found.host, wide=wide)
         subject = op.subject
         inner = self._range(subject, depth + 1) if subject is not None else UNKNOWN
         host = _framework_host(self.framework(call)) or (
@@ -448,6 +453,10 @@ def _framework_host(framework: str) -> Optional[str]:
 
 def _has_keyword(call: cst.Call, name: str) -> bool:
     return any(a.keyword is not None and a.keyword.value == name for a in call.args)
+
+
+# methods that can change a tensor's dtype
+_CASTS = frozenset({"to", "type", "half", "bfloat16", "type_as", "view"})
 
 
 def _wide_dtype(model, call: cst.Call) -> bool:
