@@ -285,9 +285,11 @@ def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Opt
     """(Report, Fix or None) pairs, sorted by position.  `text` is the code `module` was
     parsed from and `tree` its `ast`, where at hand (they locate statements); `precision`
     is the module's (read from `text`, or from the module's code, where not given)."""
+    if text is None:
+        text = module.code
     if precision is None:
-        precision = precision_of(module.code if text is None else text)
-    model = Model(precision=precision)
+        precision = precision_of(text)
+    model = Model(precision=precision, text=text)
     instances = [rule(model, options) for rule in rules]
     # (top-level statement, how many reports each rule had made when it was entered):
     # a report belongs to the last statement entered before it was made, and one made

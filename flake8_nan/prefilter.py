@@ -40,10 +40,10 @@ from typing import Callable, NamedTuple, Optional, Sequence
 
 from . import ranges
 from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
-
-from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, NAMED_POWER, NAN_TEXT, PER_BATCH,
-                    PROBABILITY, REGROUPED, REGROUPING_METHODS,
-                    REDUCED_SELECTION, ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY)
+from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, MIN_REDUCTION, NAMED_POWER,
+                    NAN_TEXT, PER_BATCH, PROBABILITY, REDUCED_SELECTION, REGROUPED,
+                    REGROUPING_METHODS, ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE,
+                    SQRT_REDUCE, TINY, ZERO_REACHING, ZERO_REACHING_WORDS)
 
 PIECE_LINES = 100  # the size of the pieces the engine parses (libcst holds ~14 KB a line
 # while it parses: pieces of 100 lines kept a dense file 4 MiB lower than pieces of 200)
@@ -267,13 +267,21 @@ def _plain_words(text: str, triggers: frozenset) -> set[str]:
         words.add(ABS_MAX)
     if "sqrt" in words and ("sum" in words or "var" in words):
         words.add(SQRT_REDUCE)
+    if not words.isdisjoint(ZERO_REACHING_WORDS):
+        words.add(ZERO_REACHING)
     if not words.isdisjoint(REGROUPING_METHODS) and _regrouped(text):
         words.add(REGROUPED)
     if not words.isdisjoint(WORD_ALIASES):  # `tf.reduce_sum` is a sum
         words.update(WORD_ALIASES[w] for w in words.intersection(WORD_ALIASES))
     if "/" in text and "/" in text.replace("//", ""):
         words.add(DIVISION)
+    if not words.isdisjoint(_MIN_WORDS) and _MIN_CALL.search(text):
+        words.add(MIN_REDUCTION)
     return words
+
+
+_MIN_WORDS = frozenset({"min", "amin", "reduce_min"})
+_MIN_CALL = re.compile(r"\.\s*(?:a?min|reduce_min)\s*\(|\bamin\s*\(")
 
 
 def _named_power(text: str) -> bool:

@@ -15,6 +15,14 @@ PROBABILITY = "<prob>"
 # `x.view(-1, g)`, `.reshape`, `.unflatten`: a regrouping, read by its own name
 REGROUPED = "<x.view(-1, g)>"
 REGROUPING_METHODS = frozenset({"view", "reshape", "unflatten"})
+# a value that reaches 0 by what made it, by the name of the operation: a probability, a
+# ReLU or an abs (a pseudo-word, so that a config naming `act_layer="relu"` is no script step)
+ZERO_REACHING = "<relu|sigmoid|...>"
+ZERO_REACHING_WORDS = frozenset({"sigmoid", "softmax", "exp", "relu", "relu_", "relu6", "abs", "abs_",
+                                 "Sigmoid", "Softmax", "ReLU", "ReLU6"})
+# `x.min()`, `torch.amin(x, 1)`: a min written as a call of a module or a method, as
+# NAN204 reads one (the builtin `min(a, b)` of two numbers is none)
+MIN_REDUCTION = "<x.min()>"
 # an identifier that names a per-batch quantity of reinforcement learning (`advantages`)
 PER_BATCH = "<per-batch>"
 REDUCED_SELECTION = "<x[m].mean()>"  # a mean, std or var of x[i], i maybe a mask

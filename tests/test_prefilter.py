@@ -386,3 +386,14 @@ def test_an_unbiased_std_is_kept_only_with_a_regrouping_or_a_per_batch_name():
                    "return norm_rewards.var()"):
         assert kept(f"import torch\n\ndef f(x, n, advantages, norm_rewards):\n    {hazard}\n",
                     std) is not None, hazard
+
+
+def test_a_range_is_kept_only_where_a_min_is_called_on_a_tensor():
+    """NAN204 reads `x.max() - x.min()`; the builtin `min(a, b)` beside an unrelated
+    division keeps nothing."""
+    minmax = [BY_CODE["NAN204"]]
+    assert kept("import torch\n\ndef f(a, b, x):\n    n = min(a, b)\n    return x / 2, n\n",
+                minmax) is None
+    for hazard in ("x.min()", "torch.amin(x, 1)", "tf.math.reduce_min(x)"):
+        assert kept(f"import torch\n\ndef f(x):\n    return (x - {hazard}) / (x.max() - {hazard})\n",
+                    minmax) is not None, hazard

@@ -41,8 +41,10 @@ class Model(Scopes, Origins, Values, Definitions, Frameworks, cst.BatchableCSTVi
         return {name: getattr(self, name) for name in names}
 
     def __init__(self, prescan: bool = False, stack: Sequence[Scope] = (),
-                 frameworks: Optional[set] = None, precision: Precision = Precision()):
+                 frameworks: Optional[set] = None, precision: Precision = Precision(),
+                 text: Optional[str] = None):
         super().__init__()
+        self.text = text  # the code the module was parsed from, where known
         self.precision = precision  # whether float16 is in play in the module
         # (test, whether it holds, the node it holds in) of the enclosing `if` blocks and
         # conditional expressions

@@ -4,6 +4,8 @@ an `nn.Sequential` whose last layer is a known layer, hand it to calls of their
 instances."""
 from __future__ import annotations
 
+import collections
+import re
 from dataclasses import replace
 from typing import Optional
 
@@ -16,6 +18,7 @@ from .facts import (
     positional)
 
 
+_WORD = re.compile(r"[^\W\d]\w*")
 _TENSOR_PARAM = Fact(range=Range(host="tensor"))
 
 
@@ -109,11 +112,22 @@ class Definitions:
         scope = self.scope
         if scope.kind != "function" or scope.returns is None:
             return
-        if node.value is None:
+        if node.value is None or not self._called_later(scope):
             scope.returns = None
         else:
             scope.returns.append(self.origin(node.value))
             scope.return_ranges.append(self.value_range(node.value))
+
+    def _called_later(self, scope: Scope) -> bool:
+        """Whether what a function returns can matter: it is a method (`forward` serves
+        calls of the instance), or its name is written again somewhere in the module.
+        Reading each return is the model's dearest step on code made of loss functions."""
+        if self.text is None or scope.parent is None or scope.parent.kind == "class":
+            return True
+        words = self.__dict__.get("_words")
+        if words is None:
+            words = self._words = collections.Counter(_WORD.findall(self.text))
+        return words[scope.name] > 1
 
     def _no_value(self, node) -> None:
         if self.scope.kind == "function":

@@ -3,7 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..words import DIVISION
+from ..words import DIVISION, MIN_REDUCTION
 from .base import DivisionRule
 
 
@@ -29,7 +29,7 @@ out = (x - x.min()) / (x.max() - x.min()).clamp_min(1e-6)
     fix = ("Keep the range away from 0: `(x.max() - x.min()).clamp_min(eps)` (a constant input "
            "then maps to 0), or test for a constant input and handle it apart.")
     references = ("torch.amax and torch.amin documentation",)
-    triggers = (frozenset({"min", "amin", "reduce_min"}),
+    triggers = (frozenset({MIN_REDUCTION}),
                 frozenset({DIVISION, "div", "div_", "divide", "true_divide"}))
 
     def check_denominator(self, denominator: Optional[cst.BaseExpression],

@@ -4,7 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import vocab
-from ..words import FRACTION, NAMED_POWER, PROBABILITY
+from ..words import FRACTION, NAMED_POWER, PROBABILITY, ZERO_REACHING
 from .base import Rule
 
 # Bases whose root NAN501 owns: norms and stds written out.
@@ -41,9 +41,7 @@ out = x.grad
            "restrict gamma to values of at least 1.")
     references = ("torch.pow documentation",)
     # the bases it reports: probabilities (and 1 - p of one), ReLU and abs outputs
-    triggers = (frozenset({FRACTION, NAMED_POWER}),
-                frozenset({"sigmoid", "softmax", "exp", "relu", "relu_", "relu6", "abs", "abs_",
-                           "Sigmoid", "Softmax", "ReLU", "ReLU6", PROBABILITY}))
+    triggers = (frozenset({FRACTION, NAMED_POWER}), frozenset({ZERO_REACHING, PROBABILITY}))
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, cst.Power):
