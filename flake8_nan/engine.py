@@ -89,7 +89,7 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
         return []
     # the whole source's tree serves where the whole source was parsed
     reports = run_rules(module, rules, options, text, tree if text is source else None,
-                        precision_of(source))
+                        precision_of(source), starts)
     if len(chunks) == 1 and chunks[0] == (1, 1):
         return reports
     starts = [c[0] for c in chunks]
@@ -274,17 +274,20 @@ def precision_of(source: str) -> Precision:
 
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options,
               text: Optional[str] = None, tree: Optional[ast.Module] = None,
-              precision: Optional[Precision] = None) -> list[Report]:
+              precision: Optional[Precision] = None,
+              starts: Optional[Sequence[int]] = None) -> list[Report]:
     return [report for report, _fix in run_rules_with_fixes(module, rules, options, text, tree,
-                                                            precision)]
+                                                            precision, starts)]
 
 
 def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Options,
                          text: Optional[str] = None, tree: Optional[ast.Module] = None,
-                         precision: Optional[Precision] = None) -> list:
+                         precision: Optional[Precision] = None,
+                         starts: Optional[Sequence[int]] = None) -> list:
     """(Report, Fix or None) pairs, sorted by position.  `text` is the code `module` was
-    parsed from and `tree` its `ast`, where at hand (they locate statements); `precision`
-    is the module's (read from `text`, or from the module's code, where not given)."""
+    parsed from and `tree` its `ast`, where at hand, or else `starts`, the lines where its
+    top-level statements begin (they locate statements); `precision` is the module's
+    (read from `text`, or from the module's code, where not given)."""
     if text is None:
         text = module.code
     if precision is None:
@@ -310,8 +313,9 @@ def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Opt
     failed = [r for r in instances if r.error is not None]
     out = []
     if found or failed:
-        positions = resolve(module, module.code if text is None else text, tree,
-                            [(f[0], f[4]) for f in found] + [(r.error_node, None) for r in failed])
+        positions = resolve(module, text, tree,
+                            [(f[0], f[4]) for f in found] + [(r.error_node, None) for r in failed],
+                            starts)
         for r in failed:
             where = positions.get(r.error_node)
             line, col = (where.start.line, where.start.column) if where else (1, 0)

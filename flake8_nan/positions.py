@@ -26,9 +26,21 @@ class _Done(Exception):
     """Every node asked for has its range: the rest of the statement need not be written."""
 
 
-class _Wanted(PositionProvidingCodegenState):
-    """libcst's position-recording state, recording only the nodes asked for (and the
-    nodes their ranges are taken from) and stopping once they all have one."""
+class _Positions(PositionProvidingCodegenState):
+    """libcst's position-recording state, keeping no code: only a whole module's code is
+    ever read back, and the tokens of a long class would hold megabytes."""
+
+    def add_token(self, value: str) -> None:
+        self._update_position(value)
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self._update_position(token)
+
+
+class _Wanted(_Positions):
+    """Recording only the nodes asked for (and the nodes their ranges are taken from) and
+    stopping once they all have one."""
 
     def start(self, nodes) -> None:
         self.wanted: dict = {}  # node -> its start, once its code begins
@@ -84,11 +96,25 @@ def first_lines(module: cst.Module, tree: ast.Module) -> Optional[list[int]]:
     return out if k == len(body) else None
 
 
+def _lines_from_starts(module: cst.Module, starts: Sequence[int]) -> Optional[list[int]]:
+    """As `first_lines`, from the line where each statement begins (None where they are
+    not one a statement)."""
+    if len(starts) != len(module.body):
+        return None
+    out = []
+    for stmt, line in zip(module.body, starts):
+        decorators = getattr(stmt, "decorators", ())
+        if decorators:
+            line -= len(decorators[0].leading_lines)
+        out.append(line - len(stmt.leading_lines))
+    return out
+
+
 def statement_positions(module: cst.Module, stmt: cst.CSTNode, line: int) -> dict:
     """Every node of the top-level statement `stmt`, whose code begins at `line`, with
     its range, as `PositionProvider` gives it."""
     provider = PositionProvider()
-    state = PositionProvidingCodegenState(default_indent=module.default_indent,
+    state = _Positions(default_indent=module.default_indent,
                                           default_newline=module.default_newline,
                                           provider=provider, line=line)
     stmt._codegen(state)
@@ -111,18 +137,23 @@ def ranges_of(module: cst.Module, stmt: cst.CSTNode, line: int, nodes) -> dict:
 
 
 def resolve(module: cst.Module, text: str, tree: Optional[ast.Module],
-            wanted: Sequence[tuple[cst.CSTNode, Optional[cst.CSTNode]]]) -> dict:
+            wanted: Sequence[tuple[cst.CSTNode, Optional[cst.CSTNode]]],
+            starts: Optional[Sequence[int]] = None) -> dict:
     """The ranges of the nodes in `wanted`, given as (node, the top-level statement that
     holds it, or None where not known).  Statements are regenerated once each; nodes
     whose statement is not known, or not where it was said to be, fall back to the
-    whole module's positions."""
+    whole module's positions.  `starts`, where `tree` is not at hand, are the lines where
+    the top-level statements begin (their decorators included), one per statement, as
+    the pre-filter cut the text: they spare an `ast.parse` of it, which holds megabytes."""
     found: dict = {}
     by_statement: dict[int, list] = {}
     for node, stmt in wanted:
         if stmt is not None:
             by_statement.setdefault(id(stmt), []).append(node)
     lines = None
-    if by_statement:
+    if by_statement and tree is None and starts is not None:
+        lines = _lines_from_starts(module, starts)
+    if by_statement and lines is None:
         try:
             lines = first_lines(module, tree if tree is not None else ast.parse(text))
         except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -397,3 +397,12 @@ def test_a_range_is_kept_only_where_a_min_is_called_on_a_tensor():
     for hazard in ("x.min()", "torch.amin(x, 1)", "tf.math.reduce_min(x)"):
         assert kept(f"import torch\n\ndef f(x):\n    return (x - {hazard}) / (x.max() - {hazard})\n",
                     minmax) is not None, hazard
+
+
+def test_a_backward_pass_is_kept_for_nan602_only_with_a_scaler_and_a_clip():
+    clip = [BY_CODE["NAN602"]]
+    assert kept("import torch\n\ndef step(model, loss, opt):\n    loss.backward()\n"
+                "    opt.step()\n", clip) is None
+    assert kept("import torch\n\ndef step(model, loss, opt, scaler):\n"
+                "    scaler.scale(loss).backward()\n"
+                "    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n", clip) is not None

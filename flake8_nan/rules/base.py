@@ -7,6 +7,7 @@ shared model and call `report`.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar, NamedTuple, Optional
 
 import libcst as cst
@@ -135,7 +136,7 @@ class Rule(cst.BatchableCSTVisitor):
     def spell(self, qualname: str) -> tuple[cst.BaseExpression, tuple[str, ...]]:
         """An expression naming `qualname` in this module, and the import it needs."""
         text, imports = self.model.spelling(qualname)
-        return cst.parse_expression(text), imports
+        return _expression(text), imports
 
     def get_visitors(self):
         # An exception stops this rule for the rest of the file, not the others.
@@ -245,3 +246,9 @@ class DivisionRule(Rule):
     def check_denominator(self, denominator: Optional[cst.BaseExpression],
                           numerator: Optional[cst.BaseExpression] = None) -> None:
         raise NotImplementedError
+
+
+@lru_cache(maxsize=256)
+def _expression(text: str) -> cst.BaseExpression:
+    """A dotted name parsed once: nodes are immutable, so fixes may share them."""
+    return cst.parse_expression(text)

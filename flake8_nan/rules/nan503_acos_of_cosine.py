@@ -12,6 +12,7 @@ _ARC = frozenset({"acos", "asin"})
 _BOUNDED = {"cosine": "a cosine similarity", "unit": "a normalised vector",
             "cosine_product": "a product of normalised vectors"}
 _CLAMPED = "a value clamped only to [-1, 1]"
+_INSIDE = (cst.parse_expression("-1 + 1e-6"), cst.parse_expression("1 - 1e-6"))  # parsed once
 
 
 def _float32(value: float) -> float:
@@ -70,8 +71,7 @@ out = a.grad
         else:
             also = " and rounding past 1 gives NaN"
             fix = self.suggest("clamp_inside", node, x=op.subject)
-        inside = method_call(op.subject, "clamp", cst.parse_expression("-1 + 1e-6"),
-                             cst.parse_expression("1 - 1e-6"))
+        inside = method_call(op.subject, "clamp", *_INSIDE)
         self.report(node, f"{op.name} of {what}: at +-1 its gradient is infinite (NaN after the "
                           f"chain rule){also}; use {fix}",
                     None if what == _CLAMPED else Fix(op.subject, inside))

@@ -47,8 +47,10 @@ ref = torch.tensor([3.0, 4.0]) - torch.tensor([0.6, 0.8])
                   "torch.amp.GradScaler.unscale_ documentation")
     # the backward pass and the clipping may be separate statements of a script
     scope = "function"
-    triggers = (frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "backward",
-                           "unscale_"}),)
+    # (a clip after `scaler.scale(loss).backward()`: all three are needed; an `unscale_`
+    # between them comes along)
+    triggers = (frozenset({"backward", "unscale_"}), frozenset({"scale"}),
+                frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm"}))
 
     def __init__(self, model, options) -> None:
         super().__init__(model, options)
