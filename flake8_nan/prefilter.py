@@ -535,7 +535,30 @@ def _names(target: ast.expr, out: list) -> list:
             _names(el, out)
     elif isinstance(target, ast.Starred):
         _names(target.value, out)
+    elif isinstance(target, ast.Subscript):  # `x[i] = v` changes what x holds
+        name = _written(target)
+        if name is not None:
+            out.append(name)
     return out
+
+
+def _written(expr: ast.expr) -> Optional[str]:
+    """The name whose values `x[i][j] = v` or `x[m].fill_(0)` write, as the model reads
+    them: through subscripts to a name (not an attribute)."""
+    for _ in range(64):
+        if not isinstance(expr, ast.Subscript):
+            break
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else None
+
+
+def _mutated(stmt: ast.stmt) -> Optional[str]:
+    """`x.add_(y)` as a statement: the name an in-place method changes."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
+            call.func.attr.endswith("_") and not call.func.attr.endswith("__"):
+        return _written(call.func.value)
+    return None
 
 
 def _targets(stmt: ast.stmt) -> list[str]:
@@ -563,6 +586,9 @@ def _bound(stmt: ast.stmt, text: str) -> set[str]:
         t = type(stmt)
         if t in _ASSIGNS:
             return set(_targets(stmt))
+        if t is ast.Expr:
+            name = _mutated(stmt)
+            return set() if name is None else {name}
         if t in _BINDS_NOTHING:
             return set()
     out = set()
@@ -571,6 +597,11 @@ def _bound(stmt: ast.stmt, text: str) -> set[str]:
         if t is ast.Name:
             if type(n.ctx) is not ast.Load:
                 out.add(n.id)
+        elif t is ast.Subscript or t is ast.Expr:
+            name = _written(n) if t is ast.Subscript and type(n.ctx) is not ast.Load else \
+                _mutated(n) if t is ast.Expr else None
+            if name is not None:
+                out.add(name)
         elif t in _DEFINITIONS:
             out.add(n.name)
         elif t is ast.alias:

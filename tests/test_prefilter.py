@@ -406,3 +406,18 @@ def test_a_backward_pass_is_kept_for_nan602_only_with_a_scaler_and_a_clip():
     assert kept("import torch\n\ndef step(model, loss, opt, scaler):\n"
                 "    scaler.scale(loss).backward()\n"
                 "    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n", clip) is not None
+
+
+@pytest.mark.parametrize("write", ["mask[idx] = True", "mask[idx][0] = True", "mask[idx] |= True",
+                                   "mask.fill_(True)", "mask[idx].fill_(True)"])
+def test_a_tensor_written_in_place_keeps_the_write(write):
+    """A tensor of zeros filled in afterwards is no longer known to be zeros: the
+    statement that writes it comes along with the division that reads it, as the model
+    reads it in a full parse (found on sentence-transformers' adr_mse.py)."""
+    source = ("import torch\n\ndef f(loss, n, idx):\n"
+              "    mask = torch.zeros(n, dtype=torch.bool)\n"
+              f"    {write}\n"
+              "    return loss.sum() / mask.sum()\n")
+    rules = [BY_CODE["NAN201"]]
+    assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) == []
+    assert write in kept(source, rules)
