@@ -97,7 +97,7 @@ def first_lines(module: cst.Module, tree: ast.Module) -> Optional[list[int]]:
 
 
 def _lines_from_starts(module: cst.Module, starts: Sequence[int]) -> Optional[list[int]]:
-    """As `first_lines`, from the line where each statement begins (None where they are
+    """As `first_lines`, from the line where each statement begins (None where there is
     not one a statement)."""
     if len(starts) != len(module.body):
         return None
@@ -115,8 +115,7 @@ def statement_positions(module: cst.Module, stmt: cst.CSTNode, line: int) -> dic
     its range, as `PositionProvider` gives it."""
     provider = PositionProvider()
     state = _Positions(default_indent=module.default_indent,
-                                          default_newline=module.default_newline,
-                                          provider=provider, line=line)
+                       default_newline=module.default_newline, provider=provider, line=line)
     stmt._codegen(state)
     return provider._computed
 

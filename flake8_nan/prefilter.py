@@ -545,7 +545,7 @@ def _names(target: ast.expr, out: list) -> list:
 def _written(expr: ast.expr) -> Optional[str]:
     """The name whose values `x[i][j] = v` or `x[m].fill_(0)` write, as the model reads
     them: through subscripts to a name (not an attribute)."""
-    for _ in range(64):
+    for _ in range(8):  # the model's bound
         if not isinstance(expr, ast.Subscript):
             break
         expr = expr.value
@@ -597,11 +597,10 @@ def _bound(stmt: ast.stmt, text: str) -> set[str]:
         if t is ast.Name:
             if type(n.ctx) is not ast.Load:
                 out.add(n.id)
-        elif t is ast.Subscript or t is ast.Expr:
-            name = _written(n) if t is ast.Subscript and type(n.ctx) is not ast.Load else \
-                _mutated(n) if t is ast.Expr else None
-            if name is not None:
-                out.add(name)
+        elif t is ast.Subscript and type(n.ctx) is not ast.Load:
+            out.add(_written(n))
+        elif t is ast.Expr:
+            out.add(_mutated(n))
         elif t in _DEFINITIONS:
             out.add(n.name)
         elif t is ast.alias:
@@ -612,6 +611,7 @@ def _bound(stmt: ast.stmt, text: str) -> set[str]:
             out.add(n.name)
         elif t is ast.MatchMapping and n.rest:
             out.add(n.rest)
+    out.discard(None)  # a write or an in-place call through an attribute
     return out
 
 

@@ -59,10 +59,12 @@ class Model(Scopes, Origins, Values, Definitions, Frameworks, cst.BatchableCSTVi
         self.frameworks: set[str] = set() if frameworks is None else frameworks
         self.frames: list[_Frame] = []
         self.prescan = prescan  # recording self.<attr> bindings of one __init__
-        # (id(expr), depth) -> origin and (id(call), -1) -> operation, valid until the next
-        # binding or scope change: an origin asks for its operands' several times over,
-        # which compounds with nesting
-        self._memo: dict[tuple[int, int], tuple[cst.CSTNode, object]] = {}
+        # (id(expr), depth) -> origin, (id(call), -1) -> operation, (id(expr), -2 - depth)
+        # -> range and (id(call), "where") -> the hazards in a where's branches
+        # (rules/nan502), valid until the next binding or scope change: an origin asks for
+        # its operands' several times over, which compounds with nesting, and every rule
+        # that defers to NAN502 asks at each call
+        self._memo: dict[tuple[int, object], tuple[cst.CSTNode, object]] = {}
 
 
 def _cache_names(cls):

@@ -64,11 +64,12 @@ def singular_operand(model: Model, node: cst.CSTNode) -> Optional[tuple[str, cst
 def unselected_hazards(model: Model, node: cst.CSTNode) -> list[tuple[cst.CSTNode, str, cst.CSTNode]]:
     """For `torch.where(cond, a, b)`: each (node, operation, operand) in a or b that is
     singular in an operand the condition tests."""
-    # every rule that defers to NAN502 asks at the same call, as the traversal enters it
-    memo = model.__dict__.setdefault("_where_hazards", {})
-    found = memo.get(id(node))
-    if found is None:
-        found = memo[id(node)] = _unselected_hazards(model, node)
+    key = (id(node), "where")  # in the model's memo: every rule that defers to NAN502 asks
+    hit = model._memo.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    found = _unselected_hazards(model, node)
+    model._memo[key] = (node, found)
     return found
 
 
@@ -100,10 +101,8 @@ class DefersToWhere:
         """Whether NAN502 reports `node`.  Call it first thing in `visit_Call`: it notes each
         `where` call on the way in, before the nodes inside it are visited."""
         owned = self.__dict__.setdefault("_where_owned", set())
-        hazards = unselected_hazards(self.model, node)
-        if hazards:
-            owned.update(id(n) for n, _, _ in hazards)
-        return bool(owned) and id(node) in owned
+        owned.update(id(n) for n, _, _ in unselected_hazards(self.model, node))
+        return id(node) in owned
 
 
 class GradientOff:
