@@ -2,6 +2,7 @@
 
     python benchmarks/precision.py                  # the table, from the judged reports
     python benchmarks/precision.py --unjudged       # also list reports nobody has judged yet
+    python benchmarks/precision.py --show safe      # also list the reports judged safe, with why
 
 benchmarks/precision/<corpus>.txt holds one judged report per line:
 
@@ -78,6 +79,8 @@ def main(argv=None) -> int:
     parser.add_argument("corpora", nargs="*", help="pinned corpus names (default: every one "
                         "with a judgments file)")
     parser.add_argument("--unjudged", action="store_true", help="list the reports without a judgment")
+    parser.add_argument("--show", choices=VERDICTS, action="append", default=[],
+                        help="list the reports with this verdict and its reason (repeatable)")
     args = parser.parse_args(argv)
     names = args.corpora or sorted(p.stem for p in JUDGED.glob("*.txt"))
     totals: dict = collections.defaultdict(collections.Counter)
@@ -86,13 +89,15 @@ def main(argv=None) -> int:
         made = reports(name)
         seen = set()
         per_code: dict = collections.defaultdict(collections.Counter)
-        missing = []
+        missing, shown = [], []
         for rel, line, code, message in made:
             verdict = judged.get((rel, line, code))
             seen.add((rel, line, code))
             per_code[code][verdict[0] if verdict else "unjudged"] += 1
             if verdict is None:
                 missing.append(f"  {rel}:{line} {code} {message}")
+            elif verdict[0] in args.show:
+                shown.append(f"  {rel}:{line} {code} {verdict[0]} | {verdict[1]}")
         stale = sorted(k for k in judged if k not in seen)
         print(f"== {name}: {len(made)} reports, {len(judged)} judgments"
               + (f", {len(stale)} stale" if stale else ""))
@@ -102,8 +107,10 @@ def main(argv=None) -> int:
             print(f"  {code}  " + "  ".join(f"{v} {c[v]}" for v in (*VERDICTS, "unjudged") if c[v]))
         for key in stale:
             print(f"  stale: {key[0]}:{key[1]} {key[2]}")
-        if args.unjudged:
+        if args.unjudged and missing:
             print("\n".join(missing))
+        if shown:
+            print("\n".join(shown))
     print("\n| code | reports | real | safe | debatable | unjudged | precision real/(real+safe) |")
     print("|---|---|---|---|---|---|---|")
     for code in sorted(totals):

@@ -264,12 +264,14 @@ def _with_last_block(node, block):
 
 # What puts float16 in play in a module: a cast, the dtype, autocast, a GradScaler.
 _FLOAT16 = re.compile(r"float16|\.half\(|torch\.half\b|autocast|GradScaler|\bfp16\b")
+_DEFAULT_HALF = re.compile(r"set_default_dtype\(\s*(?:torch\.)?(?:float16|half|bfloat16)")
 
 
 def precision_of(source: str) -> Precision:
     """The precision a module's arithmetic can run in, read from its whole text (so that a
     pre-filtered parse knows what a full one does)."""
-    return Precision(float16=_FLOAT16.search(source) is not None)
+    return Precision(float16=_FLOAT16.search(source) is not None,
+                     default_half=_DEFAULT_HALF.search(source) is not None)
 
 
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options,

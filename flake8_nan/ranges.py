@@ -66,8 +66,15 @@ def join(a: Range, b: Range) -> Range:
     return Range(positive=a.positive and b.positive, nonzero=a.nonzero and b.nonzero,
                  zero=a.zero or b.zero, negative=a.negative or b.negative,
                  unit=a.unit and b.unit, count=a.count and b.count, mask=a.mask and b.mask,
-                 overflow=a.overflow or b.overflow, host=a.host if a.host == b.host else None,
+                 overflow=a.overflow or b.overflow, host=_either_host(a.host, b.host),
                  wide=a.wide and b.wide, constant=a.constant and b.constant)
+
+
+def _either_host(a: Optional[str], b: Optional[str]) -> Optional[str]:
+    """A tensor on one path and a value of unknown kind on the other can be a tensor."""
+    if a is None or b is None:
+        return a or b
+    return a if a == b else None
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class Precision:
     """The precision a module's arithmetic can run in: float16 is reachable where the
     module casts to it, names it, or uses autocast or a GradScaler."""
     float16: bool = False
+    # `torch.set_default_dtype(torch.float16)`: a factory without a dtype makes float16
+    default_half: bool = False
 
 
 # Origin kinds (see model.Origin) whose value reaches 0, with the reason.

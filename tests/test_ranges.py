@@ -158,17 +158,46 @@ def test_a_guard_holds_only_where_it_was_passed():
     ("probe(x.float().norm(dim=-1))", "tensor", True),
     ("y = x.to(torch.float32)\nprobe(y.std(dim=0))", "tensor", True),
     ("probe(x.half().float().half())", "tensor", False),
+    ("probe(torch.sigmoid(x.float()).to(x.dtype).sum(-1))", "tensor", False),
+    ("probe(torch.sigmoid(x.float()).to(x.device).sum(-1))", "tensor", True),
+    ("probe(x.float().type_as(h).sum(-1))", "tensor", False),
     ("def f(x: torch.Tensor):\n    probe(x)\n", "tensor", False),
+    # a function of a float32 tensor computes in float32, whichever operand it is
+    ("probe(torch.sigmoid(F.linear(h.float(), w)).sum(-1))", "tensor", True),
+    ("probe(torch.matmul(w, h.double()))", "tensor", True),
+    ("probe(torch.matmul(w, h))", "tensor", False),
+    # a cast on every path survives the `if`; on one path only, it does not
+    ("y = x.float()\nif c:\n    y = (y + 1).clamp(max=1)\nprobe(y)", "tensor", True),
+    ("y = x\nif c:\n    y = x.float()\nprobe(y)", "tensor", False),
+    # a dtype test that casts the narrow dtypes to float32
+    ("h = torch.matmul(a, b)\nif h.dtype in (torch.float16, torch.bfloat16):\n    h = h.float()\n"
+     "probe(h)", "tensor", True),
+    ("h = torch.matmul(a, b)\nif c.dtype in (torch.float16, torch.bfloat16):\n    h = h.float()\n"
+     "probe(h)", "tensor", False),
+    # an in-place update keeps the tensor's dtype
+    ("h = 0.1 * torch.rand(3, 4)\nh /= h.sum(0)\nprobe(h)", "tensor", True),
+    ("h = x.half()\nh /= h.float().sum(0)\nprobe(h)", "tensor", False),
 ])
 def test_what_kind_of_value_and_its_precision(code, host, wide):
     r = probe(HEAD + code)
     assert (r.host, r.wide) == (host, wide), r
 
 
+def test_a_factory_makes_float32_unless_the_default_dtype_is_changed():
+    assert probe(HEAD + "probe(torch.rand(3) * 2)", float16=True).wide
+    model = Model(precision=Precision(float16=True, default_half=True))
+    p = _Probe(model)
+    traverse.visit(cst.parse_module(HEAD + "probe(torch.rand(3) * 2)"), [model, p])
+    assert not p.found[0].wide
+
+
 @pytest.mark.parametrize("code, constant", [
     ("probe(x.detach())", True),
     ("probe((x > 0).sum())", True),
     ("probe(x.sum())", False),
+    ("probe(x.long())", True),
+    ("probe(torch.arange(n) * 2)", True),
+    ("probe(torch.zeros(3, requires_grad=True))", False),
 ])
 def test_what_no_gradient_flows_through(code, constant):
     assert probe(HEAD + code).constant == constant

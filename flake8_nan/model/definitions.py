@@ -30,7 +30,9 @@ class Definitions:
         params = node.params
         ordered = [*params.posonly_params, *params.params]
         static = any(dotted(d.decorator) in ("staticmethod", "classmethod") for d in node.decorators)
-        self.no_grad.append(any(self._turns_gradient_off(d.decorator) for d in node.decorators))
+        # a module's `__init__` builds its buffers once: no backward pass goes through them
+        self.no_grad.append(any(self._turns_gradient_off(d.decorator) for d in node.decorators)
+                            or node.name.value == "__init__" and outer.kind == "class")
         self.autocast_off.append(any(self._turns_autocast_off(d.decorator) for d in node.decorators)
                                  or self.full_precision())
         for i, p in enumerate([*ordered, *params.kwonly_params]):

@@ -47,7 +47,7 @@ class Fact:
     def key(self):
         o = self.origin
         return (self.qualname, self.const and self.const.value,
-                o and (o.kind, o.positive, o.inner, o.node if o.kind == "self" else None))
+                o and (o.kind, o.positive, o.inner, o.node if o.kind == "self" else None), self.range)
 
 
 UNKNOWN = Fact()

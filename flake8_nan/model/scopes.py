@@ -2,12 +2,14 @@
 which operation a call is."""
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import Optional
 
 import libcst as cst
 
-from .. import vocab
+from .. import ranges, vocab
+from ..ranges import Range
 from .facts import (
     Const, Fact, Op, Origin, Scope, UNKNOWN, _ARITH, _BUILTINS, _Frame, _GUARD_WORDS,
     _IMPORT_ALIASES, _MAX_DEPTH, _literal, dotted, fmt, has_star, positional)
@@ -70,7 +72,8 @@ class Scopes:
             if owner is not None:
                 attr = target.attr.value
                 old = owner.attrs.get(attr)
-                owner.attrs[attr] = fact if old is None or old.key() == fact.key() else UNKNOWN
+                owner.attrs[attr] = fact if old is None or old.key() == fact.key() else \
+                    _either([old, fact])
                 self._memo.clear()
 
     # -------------------------------------------------------------- visitors
@@ -146,13 +149,31 @@ class Scopes:
             before = frame.before.get(name)
             candidates = facts + ([before] if before is not None else [])
             if len({f.key() for f in candidates}) > 1:
-                frame.scope.names[name] = UNKNOWN
+                frame.scope.names[name] = _either(candidates)
         self._memo.clear()
+
+    def _cast_when_narrow(self, node: cst.If) -> None:
+        """`if x.dtype in (torch.float16, torch.bfloat16): x = x.float()`: a value whose
+        dtype was tested and cast to float32 where it was narrower is float32 after the
+        `if` on either path."""
+        frame = self.frames[-1]
+        if node.orelse is not None or not frame.facts:
+            return
+        test = node.test
+        if not isinstance(test, cst.Comparison) or not isinstance(test.left, cst.Attribute) or \
+                test.left.attr.value != "dtype" or not isinstance(test.left.value, cst.Name):
+            return
+        name = test.left.value.value
+        facts, before = frame.facts.get(name), frame.before.get(name)
+        if facts and before is not None and facts[-1].range is not None and facts[-1].range.wide:
+            frame.facts[name] = [facts[-1]]
+            frame.before[name] = facts[-1]
 
     leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _close_frame
 
     def leave_If(self, node: cst.If) -> None:
         self.conditions.pop()
+        self._cast_when_narrow(node)
         self._close_frame(node)
         self._exit_guard(node)
 
@@ -177,7 +198,11 @@ class Scopes:
     def leave_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Subscript):
             self._mutated(node.target)
-        self._bind_targets(node.target)
+        # `h /= h.sum(0)`: an in-place update keeps what the value is and its dtype, and
+        # nothing of its sign
+        kept = self.value_range(node.target) if isinstance(node.target, cst.Name) else None
+        self._bind_targets(node.target, Fact(range=Range(host=kept.host, wide=kept.wide))
+                           if kept is not None and (kept.host or kept.wide) else UNKNOWN)
         if isinstance(node.target, cst.Attribute) and self.prescan:
             self._bind_targets(node.target, Fact(origin=Origin("reassigned")))
 
@@ -345,7 +370,11 @@ class Scopes:
             name = args[0].evaluated_value
             if isinstance(name, str) and name.isidentifier():
                 target = cst.Attribute(value=call.func.value, attr=cst.Name(name))
-                self._bind_targets(target, self.fact(args[1]))
+                fact = self.fact(args[1])
+                if fact.range is not None and fact.range.wide:
+                    # a buffer follows the module's dtype: `model.half()` casts it
+                    fact = replace(fact, range=replace(fact.range, wide=False))
+                self._bind_targets(target, fact)
 
 
 def _pairs(target: cst.BaseExpression, value: cst.BaseExpression) -> list:
@@ -356,3 +385,12 @@ def _pairs(target: cst.BaseExpression, value: cst.BaseExpression) -> list:
             isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)):
         return []
     return [(t.value, v.value) for t, v in zip(target.elements, value.elements)]
+
+
+def _either(facts: list) -> Fact:
+    """A name bound to different values on different paths: what it is after them is what
+    any of them can be (a cast to float32 on every path survives the `if`)."""
+    known = [f.range for f in facts if f.range is not None]
+    if len(known) < len(facts):
+        return UNKNOWN
+    return Fact(range=functools.reduce(ranges.join, known))

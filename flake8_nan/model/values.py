@@ -25,12 +25,21 @@ _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.
 _NO_GRADIENT_KINDS = frozenset({"bool", "count"})
 _PYTHON_CALLS = frozenset({"builtins.len", "builtins.float", "builtins.int", "builtins.sum",
                            "builtins.max", "builtins.min", "builtins.abs", "builtins.round"})
+_INTEGER_CASTS = frozenset({"long", "int", "bool", "short", "byte"})
 _PYTHON_METHODS = frozenset({"item", "tolist", "__len__", "size", "numel", "dim", "nelement"})
 # Tensor factories: without a dtype they make float32 (the default dtype), and arithmetic
 # with a float32 tensor promotes float16 operands to float32.
 _FACTORIES = frozenset({"zeros", "ones", "ones_like", "rand", "randn", "arange", "full", "tensor",
                         "full_like"})
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+# What float16 autocast runs in float16 (operation names and qualified names), and the
+# wrappers whose value follows the module's dtype (`model.half()` casts them).
+_AUTOCAST_HALF = frozenset({"matmul", "mm", "bmm", "dot", "torch.einsum", "torch.addmm",
+                            "torch.baddbmm", "torch.addbmm", "torch.nn.functional.linear",
+                            "torch.nn.functional.conv1d", "torch.nn.functional.conv2d",
+                            "torch.nn.functional.conv3d", "torch.nn.functional.bilinear"})
+_MODULE_DTYPE = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter", "torch.nn.Buffer",
+                           "torch.nn.parameter.Buffer"})
 
 
 class Values:
@@ -57,7 +66,7 @@ class Values:
             return self._name_range(expr, depth)
         if isinstance(expr, (cst.Integer, cst.Float)):
             c = self.const(expr)
-            return replace(POSITIVE if c and c.value > 0 else UNKNOWN, host="python")
+            return replace(POSITIVE if c and c.value > 0 else UNKNOWN, host="python", constant=True)
         if isinstance(expr, cst.Subscript):
             return self._subscript_range(expr, depth)
         if isinstance(expr, cst.BinaryOperation):
@@ -117,7 +126,8 @@ class Values:
         origin = self.origin(expr)
         left, right = self._range(expr.left, depth + 1), self._range(expr.right, depth + 1)
         host = _host(left, right)
-        wide = left.wide or right.wide
+        wide = (left.wide or right.wide) and not (
+            isinstance(op, cst.MatrixMultiply) and self._autocast_half("matmul"))
         constant = left.constant and right.constant
         if origin is not None and origin.positive:
             return replace(POSITIVE, host=host, wide=wide, constant=constant)
@@ -151,6 +161,9 @@ class Values:
                              positive=qn == "builtins.len" and False)
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in _PYTHON_METHODS:
                 return Range(host="python", constant=True)
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in _INTEGER_CASTS \
+                    and not call.args:
+                return Range(host="tensor", constant=True)  # no gradient reaches integers
             fact = self._name_fact(call.func)
             if fact is not None and fact.origin is not None and fact.origin.kind == "function" \
                     and fact.range is not None:
@@ -158,9 +171,17 @@ class Values:
             found = self._origin_range(call)
             # `torch.fft.fftfreq(n, dtype=torch.float32)`: any call told to make float32;
             # a method of a float32 tensor (`freqs.pow(e)`) keeps its dtype unless it casts
+            # and a torch function of a float32 tensor (`F.linear(h.float(), w)`) computes in
+            # float32, but for a parameter (it follows the module's dtype) and an operation
+            # that autocast runs in float16 where autocast can be on; a module or a helper
+            # called on it computes in the dtype of its own weights
+            first = positional(call)[:1]
             wide = found.wide or _wide_dtype(self, call) or (
                 isinstance(call.func, cst.Attribute) and call.func.attr.value not in _CASTS and
-                self._range(call.func.value, depth + 1).wide)
+                self._range(call.func.value, depth + 1).wide) or (
+                bool(first) and qn is not None and qn.startswith("torch.") and
+                qn not in _MODULE_DTYPE and not self._autocast_half(qn) and
+                self._range(first[0], depth + 1).wide)
             return replace(found, host=_framework_host(self.framework(call)) or found.host, wide=wide)
         subject = op.subject
         inner = self._range(subject, depth + 1) if subject is not None else UNKNOWN
@@ -170,7 +191,7 @@ class Values:
         if op.name == "shape":
             attr = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
             wide = inner.wide or attr in vocab.WIDE_CASTS or _wide_dtype(self, call)
-            if attr in ("half", "bfloat16"):
+            if attr in ("half", "bfloat16") or attr in _CASTS and _cast_elsewhere(self, call):
                 wide = False
             return replace(inner, host=host or inner.host, wide=wide,
                            constant=inner.constant or attr in ("detach", "detach_"))
@@ -200,7 +221,11 @@ class Values:
             return Range(unit=True, zero="the probability exp(-loss) of the target, which "
                          "reaches 1 for a confident prediction", host=host)
         if op.name in _FACTORIES or op.name in ("zeros", "randn"):
-            found = replace(found, wide=_factory_dtype(self, call, op.name))
+            # a new tensor is a leaf without a gradient unless it asks for one
+            grad = keyword(call, "requires_grad")
+            found = replace(found, wide=_factory_dtype(self, call, op.name),
+                            constant=grad is None or isinstance(grad, cst.Name) and
+                            grad.value == "False")
             return replace(found, host=host)
         if op.name in ("clamp", "clamp_min", "maximum") and not found.positive:
             floor = op.arg(1, "min") if op.name != "maximum" else op.arg(1, "other")
@@ -211,8 +236,15 @@ class Values:
             kept = inner.zero if floor is None or (c is not None and c.value <= 0) else None
             found = replace(found, zero=at_zero or found.zero or kept,
                             negative=None if floor is not None else inner.negative)
-        return replace(found, host=host, wide=inner.wide or _wide_dtype(self, call),
-                       constant=inner.constant or found.mask)
+        # `torch.matmul(w, h)` with h float32: the operands share a dtype, or promote to it
+        wide = not self._autocast_half(op.name) and (inner.wide or _wide_dtype(self, call) or (
+            not op.method and any(self._range(a, depth + 1).wide for a in positional(call)[1:2])))
+        return replace(found, host=host, wide=wide, constant=inner.constant or found.mask)
+
+    def _autocast_half(self, name: Optional[str]) -> bool:
+        """Whether float16 autocast, where the module can use it, runs this operation in
+        float16 whatever its inputs are (a matmul after `.float()` is half)."""
+        return self.precision.float16 and name in _AUTOCAST_HALF
 
     def _where_range(self, op: Op, depth: int) -> Range:
         """`torch.where(d == 0, 1, d)`: each branch safe where it is chosen."""
@@ -469,13 +501,32 @@ def _wide_dtype(model, call: cst.Call) -> bool:
                (a.keyword is not None and a.keyword.value == "dtype"))
 
 
+def _cast_elsewhere(model, call: cst.Call) -> bool:
+    """`x.to(logits.dtype)`, `x.type_as(h)`, `x.to(torch.float16)`: a cast to a dtype not
+    known to be float32 or float64 (a device alone is no cast)."""
+    func = call.func
+    if func.attr.value == "type_as":
+        return bool(call.args) and not model.value_range(call.args[0].value).wide
+    for a in call.args:
+        keyword = a.keyword.value if a.keyword is not None else None
+        if keyword not in (None, "dtype"):
+            continue
+        v = a.value
+        if model.qualname(v) in vocab.WIDE_DTYPES:
+            return False
+        if keyword == "dtype" or model.qualname(v) in vocab.HALF_DTYPES or \
+                isinstance(v, cst.Attribute) and v.attr.value == "dtype":
+            return True
+    return False
+
+
 def _factory_dtype(model, call: cst.Call, name: str) -> bool:
     """A tensor factory that makes float32 or float64: no dtype given (the default dtype,
-    unless the module casts to float16 itself), or a wide one."""
+    unless the module changes it), or a wide one."""
     given = [a for a in call.args if a.keyword is not None and a.keyword.value == "dtype"]
     if given:
         return model.qualname(given[0].value) in vocab.WIDE_DTYPES
-    return name in _FACTORIES and not model.precision.float16 and not name.endswith("_like")
+    return name in _FACTORIES and not model.precision.default_half and not name.endswith("_like")
 
 
 def _same(a: cst.CSTNode, b: cst.CSTNode) -> bool:

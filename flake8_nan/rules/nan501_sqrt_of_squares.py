@@ -6,7 +6,7 @@ from ..words import ROOT
 from ..model import Origin
 from .. import vocab
 from .base import Fix, Rule
-from .nan502_where_gradient import DefersToWhere, GradientOff
+from .nan502_where_gradient import DefersToWhere
 
 _ROOTS = frozenset({"sqrt", "rsqrt"})
 
@@ -24,7 +24,7 @@ def _what(origin: Optional[Origin]) -> Optional[str]:
     return None
 
 
-class SqrtOfSquares(GradientOff, DefersToWhere, Rule):
+class SqrtOfSquares(DefersToWhere, Rule):
     code = "NAN501"
     summary = "sqrt of a sum of squares or a variance with no eps: NaN gradient at 0"
     default_enabled = False  # see `why`: too noisy on real code to be on by default
@@ -81,7 +81,7 @@ out = x.grad
         return bool(c) and c.value < 1 and not float(c.value).is_integer()
 
     def _check(self, node: cst.CSTNode, subject: Optional[cst.BaseExpression], how: str) -> None:
-        if self.model.framework_of(node) in vocab.NO_AUTOGRAD or self.gradient_off():
+        if self.model.framework_of(node) in vocab.NO_AUTOGRAD or self.model.gradient_off():
             return  # the hazard is the gradient: `np.sqrt(0)` itself is 0
         what = _what(self.model.origin(subject)) if subject is not None else None
         if what == "square" and how == "**":

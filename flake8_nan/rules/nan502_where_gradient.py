@@ -15,8 +15,6 @@ from .base import Rule
 _SINGULAR = frozenset({*vocab.LOG_OPS, "sqrt", "rsqrt", "acos", "asin"})
 _BOUNDED_DOMAIN = frozenset({"acos", "asin"})  # a positive operand does not help these
 _NO_GRADIENT = frozenset({"bool", "count"})  # comparisons and their sums
-_GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
-                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -105,38 +103,7 @@ class DefersToWhere:
         return id(node) in owned
 
 
-class GradientOff:
-    """For rules about gradients: code run under `@torch.no_grad()`, `@torch.inference_mode()`
-    or inside `with torch.no_grad():` computes none, so their hazard cannot occur there.  A
-    function defined inside such code may be called from anywhere: it starts afresh."""
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._grad_stack().append(any(self._turns_gradient_off(d.decorator) for d in node.decorators))
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._grad_stack().pop()
-
-    def visit_With(self, node: cst.With) -> None:
-        off = any(self._turns_gradient_off(item.item) for item in node.items)
-        self._grad_stack().append(off or self.gradient_off())
-
-    def leave_With(self, node: cst.With) -> None:
-        self._grad_stack().pop()
-
-    def _grad_stack(self) -> list:
-        return self.__dict__.setdefault("_grad_off", [])
-
-    def gradient_off(self) -> bool:
-        stack = self._grad_stack()
-        return bool(stack) and stack[-1]
-
-    def _turns_gradient_off(self, expr: cst.BaseExpression) -> bool:
-        if isinstance(expr, cst.Call):
-            expr = expr.func
-        return self.model.qualname(expr) in _GRAD_OFF
-
-
-class WhereGradient(GradientOff, Rule):
+class WhereGradient(Rule):
     code = "NAN502"
     summary = "torch.where guards the value of a singular branch, not its gradient"
     why = (
@@ -147,8 +114,10 @@ class WhereGradient(GradientOff, Rule):
         "`torch.where(x > 0, torch.log(x), 0)` at x = [0, 2] is [nan, 0.5]; with the operand "
         "made safe first it is [0, 0.5]. The same holds for sqrt, rsqrt, a division by x, "
         "a fractional power, acos and asin. Not reported where no gradient flows: under "
-        "`@torch.no_grad()`, `@torch.inference_mode()` or `with torch.no_grad():`, and for "
-        "an operand that is a count of booleans (`(logits > 0).sum(-1)`).")
+        "`@torch.no_grad()`, `@torch.inference_mode()`, `with torch.no_grad():` or in a "
+        "module's `__init__` (buffers built once), and for an operand no gradient reaches: a "
+        "count of booleans (`(logits > 0).sum(-1)`), an integer cast, a `.detach()`ed value, "
+        "or a new tensor (`torch.zeros(n)`, `torch.arange(n)`) made without `requires_grad`.")
     bad = """\
 import torch
 x = torch.tensor([0.0, 2.0], requires_grad=True)
@@ -173,12 +142,13 @@ out = x.grad
     triggers = (frozenset({"where"}), frozenset({SINGULAR_IN_WHERE, SINGULAR_VALUE}))
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.model.framework(node) in vocab.NO_AUTOGRAD or self.gradient_off():
+        if self.model.framework(node) in vocab.NO_AUTOGRAD or self.model.gradient_off():
             return  # no gradient flows through `np.where`, nor under `torch.no_grad()`
         for inner, name, operand in unselected_hazards(self.model, node):
             origin = self.model.origin(operand)
-            if origin is not None and origin.kind in _NO_GRADIENT:
-                continue  # a count of booleans: no gradient reaches it
+            if origin is not None and origin.kind in _NO_GRADIENT or \
+                    self.model.value_range(operand).constant:
+                continue  # a count of booleans, a detached or new tensor: no gradient reaches it
             x = self.snippet(operand, 20)
             what = {"division": f"1/{x}", "power": f"a root of {x}", "pow": f"a root of {x}",
                     "div": f"1/{x}"}.get(name, f"{name}({x})")
