@@ -113,17 +113,6 @@ def children(node: cst.CSTNode):
                     yield child
 
 
-def walk(node: cst.CSTNode, limit: int):
-    """`node` and the nodes under it, depth first, at most `limit` of them."""
-    todo = [node]
-    for _ in range(limit):
-        if not todo:
-            return
-        n = todo.pop()
-        yield n
-        todo.extend(reversed(tuple(children(n))))
-
-
 def visit(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor],
           on_statement: Optional[Callable[[cst.CSTNode], None]] = None) -> bool:
     """What `libcst.visit_batched(node, visitors)` does to read-only visitors.

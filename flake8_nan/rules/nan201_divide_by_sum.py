@@ -3,7 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import ranges, traverse
+from .. import ranges
 from ..words import DIVISION
 from .base import DivisionRule, Fix, method_call
 from .nan502_where_gradient import DefersToWhere
@@ -98,10 +98,6 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
             return None  # pooling over the real tokens of padded sequences: never empty
         if self.model.unwrapped(numerator).deep_equals(bare):
             return None  # `w / w.sum()` normalises w: its own range says whether it can be 0
-        # the numerator sums values multiplied by the weights (`(x * w).sum() / w.sum()`,
-        # `diff = err * mask; diff.sum() / mask.sum()`): a masked mean, 0/0 for an empty mask
-        if self._masks(numerator, bare):
-            return "a sum of the weights of a masked mean (0 where the mask is empty)"
         # the numerator is a product with the weights' matrix (`torch.mm(m, x)`), directly or
         # through a name: a mean over the members of each row, 0/0 for a row without any
         places = [numerator, *self.model.made_of(numerator)]
@@ -112,23 +108,6 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
                 return "a sum of the weights of a mean over each row's members (0 for a row " \
                        "without any)"
         return None
-
-
-    def _masks(self, numerator: cst.BaseExpression, weights: cst.BaseExpression) -> bool:
-        """Whether the numerator, or a value one of its names is bound to, multiplies
-        something by the weights."""
-        places = [numerator]
-        for name in traverse.walk(numerator, limit=40):
-            value = self.model.bound_value(name) if isinstance(name, cst.Name) else None
-            if value is not None:
-                places.append(value)
-        for place in places:
-            for node in traverse.walk(place, limit=80):
-                if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply) \
-                        and any(self.model.unwrapped(side).deep_equals(weights)
-                                for side in (node.left, node.right)):
-                    return True
-        return False
 
 
 # A mask of a sequence's real tokens (or pixels), as a tokenizer or a padding step makes it:
