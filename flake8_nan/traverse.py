@@ -113,6 +113,23 @@ def children(node: cst.CSTNode):
                     yield child
 
 
+def names(node: cst.CSTNode, limit: int = 200) -> set[str]:
+    """The plain names an expression reads, within `limit` nodes: `x.abs()` reads x, not
+    a name `abs`."""
+    found, todo = set(), [node]
+    for _ in range(limit):
+        if not todo:
+            break
+        n = todo.pop()
+        if isinstance(n, cst.Name):
+            found.add(n.value)
+        elif isinstance(n, cst.Attribute):
+            todo.append(n.value)
+            continue
+        todo.extend(children(n))
+    return found
+
+
 def visit(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor],
           on_statement: Optional[Callable[[cst.CSTNode], None]] = None) -> bool:
     """What `libcst.visit_batched(node, visitors)` does to read-only visitors.

@@ -200,11 +200,15 @@ class Scopes:
             self._mutated(node.target)
         # `h /= h.sum(0)`: an in-place update keeps what the value is and its dtype, and
         # nothing of its sign
-        kept = self.value_range(node.target) if isinstance(node.target, cst.Name) else None
-        self._bind_targets(node.target, Fact(range=Range(host=kept.host, wide=kept.wide))
-                           if kept is not None and (kept.host or kept.wide) else UNKNOWN)
-        if isinstance(node.target, cst.Attribute) and self.prescan:
-            self._bind_targets(node.target, Fact(origin=Origin("reassigned")))
+        target = node.target
+        kept = self.value_range(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
+        dtype = Range(host=kept.host, wide=kept.wide) if kept is not None and (
+            kept.host or kept.wide) else None
+        if isinstance(target, cst.Attribute):
+            if self.prescan:
+                self._bind_targets(target, Fact(origin=Origin("reassigned"), range=dtype))
+        else:
+            self._bind_targets(target, Fact(range=dtype) if dtype is not None else UNKNOWN)
 
     def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_targets(node.target, self.fact(node.value))
@@ -389,7 +393,12 @@ def _pairs(target: cst.BaseExpression, value: cst.BaseExpression) -> list:
 
 def _either(facts: list) -> Fact:
     """A name bound to different values on different paths: what it is after them is what
-    any of them can be (a cast to float32 on every path survives the `if`)."""
+    any of them can be (a cast to float32 on every path survives the `if`).  A `None` on
+    one path is not arithmetic the value takes part in: `self.m = None` in `reset()`."""
+    values = [f for f in facts if not (isinstance(f.value, cst.Name) and f.value.value == "None")]
+    facts = values or facts
+    if len(facts) == 1:
+        return facts[0]
     known = [f.range for f in facts if f.range is not None]
     if len(known) < len(facts):
         return UNKNOWN

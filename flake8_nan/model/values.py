@@ -257,7 +257,7 @@ class Values:
         branches = [(self._range(v, depth + 1), v, chosen) for v, chosen in ((a, True), (b, False))]
         if all(r.positive or r.nonzero or self._implies(cond, v, chosen) for r, v, chosen in branches):
             return NONZERO
-        if not _names(cond).isdisjoint(_names(a) | _names(b)):
+        if not traverse.names(cond).isdisjoint(traverse.names(a) | traverse.names(b)):
             return UNKNOWN  # the test picks each branch where it holds: not read further
         return ranges.join(branches[0][0], branches[1][0])
 
@@ -275,10 +275,10 @@ class Values:
         passed in this function read (`if len(adv) > 1:`)."""
         found: set[str] = set()
         for test, _holds, _region in self.conditions:
-            found |= _names(test)
+            found |= traverse.names(test)
         for scope in reversed(self.stack):
             for test, _holds in scope.guards:
-                found |= _names(test)
+                found |= traverse.names(test)
             if scope.kind == "function":
                 break
         return found
@@ -585,22 +585,6 @@ def _name_nodes(node: cst.CSTNode, limit: int = 200) -> list:
             found.append(n)
         elif isinstance(n, cst.Attribute):
             todo.append(n.value)
-            continue
-        todo.extend(traverse.children(n))
-    return found
-
-
-def _names(node: cst.CSTNode, limit: int = 200) -> set[str]:
-    """The plain names an expression reads (within `limit` nodes)."""
-    found, todo = set(), [node]
-    for _ in range(limit):
-        if not todo:
-            break
-        n = todo.pop()
-        if isinstance(n, cst.Name):
-            found.add(n.value)
-        elif isinstance(n, cst.Attribute):
-            todo.append(n.value)  # `x.abs` reads x, not a name `abs`
             continue
         todo.extend(traverse.children(n))
     return found
