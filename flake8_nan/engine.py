@@ -263,7 +263,8 @@ def _with_last_block(node, block):
 
 
 # What puts float16 in play in a module: a cast, the dtype, autocast, a GradScaler.
-_FLOAT16 = re.compile(r"float16|\.half\(|torch\.half\b|autocast|GradScaler|\bfp16\b")
+# (bfloat16 is not float16: it keeps float32's exponent, and an eps of 1e-8 with it)
+_FLOAT16 = re.compile(r"(?<!b)float16|\.half\(|torch\.half\b|autocast|GradScaler|\bfp16\b")
 _DEFAULT_HALF = re.compile(r"set_default_dtype\(\s*(?:torch\.)?(?:float16|half|bfloat16)")
 
 

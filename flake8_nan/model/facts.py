@@ -74,13 +74,15 @@ class Scope:
 
 class _Frame:
     """Bindings made inside one conditional construct (if/for/while/try)."""
-    __slots__ = ("scope", "before", "facts", "node")
+    __slots__ = ("scope", "before", "facts", "node", "done")
 
     def __init__(self, scope: Scope, node: Optional[cst.CSTNode] = None):
         self.scope = scope
         self.node = node
         self.before: dict[str, Optional[Fact]] = {}
         self.facts: dict[str, list[Fact]] = {}
+        # of an `if` or `match`: what each branch left, once the next branch starts
+        self.done: dict[str, list[Fact]] = {}
 
 
 def dotted(node: cst.CSTNode) -> Optional[str]:

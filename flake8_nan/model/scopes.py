@@ -129,6 +129,11 @@ class Scopes:
                 frame.scope.names.pop(name, None)
             else:
                 frame.scope.names[name] = before
+        # a branch's value is what it bound last, not each step on the way
+        for name, facts in frame.facts.items():
+            if facts:
+                frame.done.setdefault(name, []).append(facts[-1])
+        frame.facts = {}
         self._memo.clear()
 
     def visit_Else(self, node: cst.Else) -> None:
@@ -145,7 +150,11 @@ class Scopes:
 
     def _close_frame(self, node) -> None:
         frame = self.frames.pop()
-        for name, facts in frame.facts.items():
+        branches = isinstance(node, (cst.If, cst.Match))
+        for name in {*frame.facts, *frame.done}:
+            facts = frame.facts.get(name, [])
+            if branches:  # the last binding of each branch; in a loop, every one
+                facts = frame.done.get(name, []) + facts[-1:]
             before = frame.before.get(name)
             candidates = facts + ([before] if before is not None else [])
             if len({f.key() for f in candidates}) > 1:

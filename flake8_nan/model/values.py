@@ -179,7 +179,8 @@ class Values:
             wide = found.wide or _wide_dtype(self, call) or (
                 isinstance(call.func, cst.Attribute) and call.func.attr.value not in _CASTS and
                 self._range(call.func.value, depth + 1).wide) or (
-                bool(first) and qn is not None and qn.startswith("torch.") and
+                bool(first) and (qn is not None and qn.startswith("torch.") or
+                                 _activation(self, call.func)) and
                 qn not in _MODULE_DTYPE and not self._autocast_half(qn) and
                 self._range(first[0], depth + 1).wide)
             return replace(found, host=_framework_host(self.framework(call)) or found.host, wide=wide)
@@ -496,9 +497,45 @@ def _wide_dtype(model, call: cst.Call) -> bool:
     factory with `dtype=torch.float32`."""
     func = call.func
     positional_dtype = isinstance(func, cst.Attribute) and func.attr.value in ("to", "type")
-    return any(model.qualname(a.value) in vocab.WIDE_DTYPES for a in call.args
+    return any(_wide_dtype_value(model, a.value) for a in call.args
                if (a.keyword is None and positional_dtype) or
                (a.keyword is not None and a.keyword.value == "dtype"))
+
+
+def _wide_dtype_value(model, expr: cst.BaseExpression) -> bool:
+    """`torch.float32`, or a name bound to one where the dtype is narrow: `acc = torch.float32
+    if x.dtype in (torch.float16, torch.bfloat16) else x.dtype`."""
+    if model.qualname(expr) in vocab.WIDE_DTYPES:
+        return True
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) == "torch.promote_types":
+        return any(_wide_dtype_value(model, a.value) for a in expr.args[:2])
+    value = model.bound_value(expr) if isinstance(expr, cst.Name) else None
+    if not isinstance(value, cst.IfExp) or model.qualname(value.body) not in vocab.WIDE_DTYPES:
+        return False
+    return any(model.qualname(n) in vocab.HALF_DTYPES or model.qualname(n) == "torch.bfloat16"
+               for n in _dtype_names(value.test))
+
+
+def _dtype_names(test: cst.BaseExpression) -> list:
+    """The dotted names a dtype test compares with (`torch.float16` in a tuple or alone)."""
+    found, todo = [], [test]
+    for _ in range(40):  # a comparison with a handful of dtypes
+        if not todo:
+            break
+        n = todo.pop()
+        if isinstance(n, cst.Attribute):
+            found.append(n)
+        else:
+            todo.extend(traverse.children(n))
+    return found
+
+
+def _activation(model, func: cst.BaseExpression) -> bool:
+    """`self.act` bound to `ACT2FN["sigmoid"]`: an activation has no weights of its own, so it
+    computes in the dtype of its input."""
+    value = model.bound_value(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+    return isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name) and \
+        value.value.value in ("ACT2FN", "ACT2CLS")
 
 
 def _cast_elsewhere(model, call: cst.Call) -> bool:

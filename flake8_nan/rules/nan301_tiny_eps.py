@@ -54,7 +54,7 @@ out = torch.log(h + 1e-6)
             target = op.args[1] if op.name == "div" else op.subject
             if target is not None:
                 self._check_sum(target, node, target)
-        elif op.name in ("clamp", "clamp_min"):
+        elif op.name in ("clamp", "clamp_min") and not self._of_log(op.subject):
             self._check(op.arg(1, "min"), node, op.subject)
         elif op.name == "maximum":
             self._check(op.arg(1, "other"), node, op.subject)
@@ -66,6 +66,11 @@ out = torch.log(h + 1e-6)
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.operator, cst.DivideAssign):
             self._check_sum(node.value, node.value, node.value)
+
+    def _of_log(self, value: Optional[cst.BaseExpression]) -> bool:
+        """`x.log().clamp(min=1e-12)`: a floor on a log's result, not on what it takes."""
+        o = self.model.origin(value) if value is not None else None
+        return o is not None and o.kind in ("log", "log2", "log10")
 
     def _check_sum(self, expr: cst.BaseExpression, at: cst.CSTNode, guarded) -> None:
         """Look for the eps among the terms of `a + b + eps`; `at` is the guarded operation,
