@@ -79,7 +79,7 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
     if full:
         text, chunks, starts, members = source, [(1, 1)], [], {}
     else:
-        selected = select(source, tree, rules, options.min_eps)
+        selected = select(source, tree, rules, options.min_eps, options.strict)
         if selected is None:
             return []
         text, chunks, starts, members = selected

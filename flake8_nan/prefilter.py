@@ -822,11 +822,13 @@ def _nothing(part: int) -> set[str]:
 class _Rules:
     """The trigger sets of the rules in use, by scope."""
 
-    def __init__(self, rules: Sequence[type]):
-        self.statement = [r.triggers for r in rules if r.triggers and r.scope == "statement"]
-        self.function = [r.triggers for r in rules if r.triggers and r.scope != "statement"]
+    def __init__(self, rules: Sequence[type], strict: bool = False):
+        sets = [(r, r.strict_triggers if strict and r.strict_triggers else r.triggers)
+                for r in rules]
+        self.statement = [t for r, t in sets if t and r.scope == "statement"]
+        self.function = [t for r, t in sets if t and r.scope != "statement"]
         self.triggers = self.statement + self.function
-        self.any_word = frozenset().union(*(g for r in rules for g in r.triggers))
+        self.any_word = frozenset().union(*(g for t in self.triggers for g in t))
         self.context = frozenset().union(*(r.context for r in rules))
         # the operations among them (a big literal in a config dict makes no script step)
         self.any_name = frozenset(w for w in self.any_word if w.isidentifier())
@@ -849,11 +851,11 @@ class _Rules:
 _RULE_SETS: dict[tuple, _Rules] = {}
 
 
-def _rules(rules: Sequence[type]) -> _Rules:
-    key = tuple(rules)
+def _rules(rules: Sequence[type], strict: bool = False) -> _Rules:
+    key = (tuple(rules), strict)
     found = _RULE_SETS.get(key)
     if found is None:
-        found = _RULE_SETS[key] = _Rules(key)
+        found = _RULE_SETS[key] = _Rules(key[0], strict)
     return found
 
 
@@ -869,18 +871,19 @@ class Selection(NamedTuple):
 
 
 def select(source: str, tree: ast.Module, rules: Sequence[type],
-           min_eps: float) -> Optional[Selection]:
-    """The parts of a module some rule can care about; None when nothing is worth
-    parsing."""
-    selection = _Selection(source, tree, rules, min_eps)
+           min_eps: float, strict: bool = False) -> Optional[Selection]:
+    """The parts of a module some rule can care about (at the strict level, where `strict`);
+    None when nothing is worth parsing."""
+    selection = _Selection(source, tree, rules, min_eps, strict)
     return selection.run() if selection.worth_reading() else None
 
 
 class _Selection:
-    def __init__(self, source: str, tree: ast.Module, rules: Sequence[type], min_eps: float):
+    def __init__(self, source: str, tree: ast.Module, rules: Sequence[type], min_eps: float,
+                 strict: bool = False):
         self.source = source
         self.body = getattr(tree, "body", [])
-        self.rules = _rules(rules)
+        self.rules = _rules(rules, strict)
         self.min_eps = min_eps
         self.hf = _hf_names(self.body, source)
         self.code_text = code_of(source)

@@ -421,3 +421,18 @@ def test_a_tensor_written_in_place_keeps_the_write(write):
     rules = [BY_CODE["NAN201"]]
     assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) == []
     assert write in kept(source, rules)
+
+
+def test_the_strict_level_reads_what_its_own_triggers_ask_for():
+    # NAN104's default level needs a log and an exp (a softplus by hand); under nan-strict
+    # a lone log(1 + x) is a candidate too, and both parses agree at each level
+    source = "import torch\n\n\ndef f(x):\n    return torch.log(1 + x)\n"
+    rules = (BY_CODE["NAN104"],)
+    tree = ast.parse(source)
+    assert select(source, tree, rules, 1e-7) is None
+    assert select(source, tree, rules, 1e-7, strict=True) is not None
+    for strict in (False, True):
+        options = Options(strict=strict)
+        fast = check_source(source, tree, options, rules)
+        assert fast == check_source(source, tree, options, rules, full=True)
+        assert [r.code for r in fast] == (["NAN104"] if strict else [])

@@ -87,6 +87,9 @@ class Rule(cst.BatchableCSTVisitor):
     # statement of a function, together with the statements that bind what it reads, for
     # that statement to be worth parsing.
     triggers: ClassVar[tuple[frozenset[str], ...]] = ()
+    # The trigger sets under nan-strict, for a rule whose strict level reads more code than
+    # its default level (None: the same).
+    strict_triggers: ClassVar[Optional[tuple[frozenset[str], ...]]] = None
     # "function" for a rule that judges a statement by others that bind nothing it reads
     # (the order of calls in a training step, a later softmax of a filled tensor): the
     # words may then meet anywhere in one function, which is parsed whole.

@@ -63,7 +63,9 @@ out = F.softplus(x)
     fix_safety = "safe"
     references = ("torch.log1p documentation: more accurate than torch.log for small inputs",
                   "torch.expm1 documentation")
-    triggers = (frozenset({"log", "exp"}),)
+    # the softplus needs a log and an exp; the lost digits, at the strict level, either
+    triggers = (frozenset({"log", "log1p"}), frozenset({"exp"}))
+    strict_triggers = (frozenset({"log", "exp"}),)
 
     def visit_Call(self, node: cst.Call) -> None:
         self._note_where(node)
