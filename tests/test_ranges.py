@@ -231,3 +231,11 @@ def test_a_value_written_in_place_is_no_longer_what_it_was_bound_to(write):
     code = f"def f(x, i, m):\n    acc = torch.zeros(3)\n    {write}\n    probe(acc)\n"
     assert probe(HEAD + code).reaches_zero is None
     assert probe(HEAD + "def f(x):\n    acc = torch.zeros(3)\n    probe(acc)\n").reaches_zero
+
+
+def test_a_cap_that_rounds_to_one_lets_one_minus_p_reach_zero():
+    # float32's spacing below 1 is 6e-8: 1 - 1e-8 is 1.0, 1 - 1e-6 is not
+    assert probe(HEAD + "q = torch.clamp(p, 0.01, 1 - 1e-8)\nprobe(1 - q)").reaches_zero
+    assert probe(HEAD + "q = torch.clamp(p, 0.01, 1 - 1e-6)\nprobe(1 - q)").positive
+    # in float16 (spacing 4.9e-4 below 1) 1 - 1e-6 rounds to 1 as well
+    assert probe(HEAD + "q = torch.clamp(p, 0.01, 1 - 1e-6)\nprobe(1 - q)", float16=True).reaches_zero

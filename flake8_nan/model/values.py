@@ -132,7 +132,16 @@ class Values:
         if origin is not None and origin.positive:
             return replace(POSITIVE, host=host, wide=wide, constant=constant)
         one = isinstance(op, cst.Subtract) and self.const(expr.left)
-        if origin is not None and origin.kind == "one_minus" or one and one.value == 1:
+        cap = self._cap_below_one(expr.right) if origin is not None and \
+            origin.kind == "one_minus" or one and one.value == 1 else None
+        if cap is not None:
+            # float32's spacing below 1 is 6e-8 (float16's 4.9e-4): a cap closer to 1 than
+            # half of it rounds to 1
+            rounds = 1 - cap < (2 ** -12 if self.precision.float16 else 2 ** -25)
+            found = Range(zero="1 - p of a value capped at 1 - eps with eps below the float "
+                               "spacing under 1, so the cap rounds to 1 and 1 - p is 0") \
+                if rounds else POSITIVE
+        elif origin is not None and origin.kind == "one_minus" or one and one.value == 1:
             found = ranges.one_minus(right)
         elif origin is not None and origin.kind in ("difference", "minmax"):
             found = ranges.of_origin(origin.kind)
@@ -241,6 +250,16 @@ class Values:
         wide = not self._autocast_half(op.name) and (inner.wide or _wide_dtype(self, call) or (
             not op.method and any(self._range(a, depth + 1).wide for a in positional(call)[1:2])))
         return replace(found, host=host, wide=wide, constant=inner.constant or found.mask)
+
+    def _cap_below_one(self, expr: cst.BaseExpression) -> Optional[float]:
+        """The cap of `p = torch.clamp(p, eps, 1 - eps)`, where it is a constant below 1."""
+        value = self.bound_value(expr) if isinstance(expr, cst.Name) else expr
+        op = self.call_op(value) if isinstance(value, cst.Call) else None
+        if op is None or op.name not in ("clamp", "clamp_max"):
+            return None
+        cap = op.arg(2, "max") if op.name == "clamp" else op.arg(1, "max")
+        c = self.const(cap) if cap is not None else None
+        return c.value if c is not None and 0 < c.value < 1 else None
 
     def _autocast_half(self, name: Optional[str]) -> bool:
         """Whether float16 autocast, where the module can use it, runs this operation in
