@@ -161,6 +161,11 @@ def test_a_guard_holds_only_where_it_was_passed():
     ("probe(torch.sigmoid(x.float()).to(x.dtype).sum(-1))", "tensor", False),
     ("probe(torch.sigmoid(x.float()).to(x.device).sum(-1))", "tensor", True),
     ("probe(x.float().type_as(h).sum(-1))", "tensor", False),
+    # a dtype named for float32 where the input is narrow, in a cast and in a factory
+    ("acc = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype\n"
+     "probe(x.to(dtype=acc).sum(-1))", None, True),
+    ("acc = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype\n"
+     "probe(torch.zeros(3, dtype=acc))", "tensor", True),
     ("def f(x: torch.Tensor):\n    probe(x)\n", "tensor", False),
     # a function of a float32 tensor computes in float32, whichever operand it is
     ("probe(torch.sigmoid(F.linear(h.float(), w)).sum(-1))", "tensor", True),

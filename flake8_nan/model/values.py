@@ -132,8 +132,8 @@ class Values:
         if origin is not None and origin.positive:
             return replace(POSITIVE, host=host, wide=wide, constant=constant)
         one = isinstance(op, cst.Subtract) and self.const(expr.left)
-        cap = self._cap_below_one(expr.right) if origin is not None and \
-            origin.kind == "one_minus" or one and one.value == 1 else None
+        one_minus = origin is not None and origin.kind == "one_minus" or one and one.value == 1
+        cap = self._cap_below_one(expr.right) if one_minus else None
         if cap is not None:
             # float32's spacing below 1 is 6e-8 (float16's 4.9e-4): a cap closer to 1 than
             # half of it rounds to 1
@@ -141,7 +141,7 @@ class Values:
             found = Range(zero="1 - p of a value capped at 1 - eps with eps below the float "
                                "spacing under 1, so the cap rounds to 1 and 1 - p is 0") \
                 if rounds else POSITIVE
-        elif origin is not None and origin.kind == "one_minus" or one and one.value == 1:
+        elif one_minus:
             found = ranges.one_minus(right)
         elif origin is not None and origin.kind in ("difference", "minmax"):
             found = ranges.of_origin(origin.kind)
@@ -568,7 +568,7 @@ def _cast_elsewhere(model, call: cst.Call) -> bool:
         if keyword not in (None, "dtype"):
             continue
         v = a.value
-        if model.qualname(v) in vocab.WIDE_DTYPES:
+        if _wide_dtype_value(model, v):
             return False
         if keyword == "dtype" or model.qualname(v) in vocab.HALF_DTYPES or \
                 isinstance(v, cst.Attribute) and v.attr.value == "dtype":
@@ -581,7 +581,7 @@ def _factory_dtype(model, call: cst.Call, name: str) -> bool:
     unless the module changes it), or a wide one."""
     given = [a for a in call.args if a.keyword is not None and a.keyword.value == "dtype"]
     if given:
-        return model.qualname(given[0].value) in vocab.WIDE_DTYPES
+        return _wide_dtype_value(model, given[0].value)
     return name in _FACTORIES and not model.precision.default_half and not name.endswith("_like")
 
 

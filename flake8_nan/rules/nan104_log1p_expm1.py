@@ -87,7 +87,7 @@ out = F.softplus(x)
                 what = "log1p(exp(x))" if log1p else "log(1 + exp(x))"
                 self.report(node, f"{what} overflows to inf for x > 88.7 in float32 (11 in "
                                   f"float16); use {self.suggest('softplus', node, x=inner)}",
-                            self._softplus_fix(node, origin.node, operand))
+                            self._softplus_fix(node, origin.node, x, operand))
             return
         if log1p or not getattr(self.options, "strict", False):
             return  # lost digits, not a NaN: the strict level's
@@ -128,12 +128,13 @@ out = F.softplus(x)
             return None  # `from torch import log`: the name to import is not obvious
         return Fix(node, new.with_changes(lpar=node.lpar, rpar=node.rpar))
 
-    def _softplus_fix(self, node: cst.Call, exp: cst.CSTNode, x) -> Optional[Fix]:
+    def _softplus_fix(self, node: cst.Call, exp: cst.CSTNode, inner: cst.BaseExpression,
+                      x: Optional[cst.BaseExpression]) -> Optional[Fix]:
         """`torch.log(1 + torch.exp(x))` -> `torch.nn.functional.softplus(x)`, where the exp is
-        written inside the log and the log is called through the module: the same value,
-        without the overflow."""
+        the log's own operand (not a name bound to it) and the log is called through the
+        module: the same value, without the overflow."""
         func = node.func
-        if x is None or not isinstance(func, cst.Attribute) or not _inside(exp, node) or \
+        if x is None or not isinstance(func, cst.Attribute) or exp is not inner or \
                 self.model.qualname(func) not in ("torch.log", "torch.log1p"):
             return None
         callee = func.value
@@ -230,14 +231,3 @@ out = F.softplus(x)
             func.value if isinstance(func, cst.Name) else None
         return name in _WHOLE
 
-
-def _inside(node: cst.CSTNode, region: cst.CSTNode) -> bool:
-    todo = [region]
-    for _ in range(100):  # a log's argument of a few dozen nodes
-        if not todo:
-            return False
-        n = todo.pop()
-        if n is node:
-            return True
-        todo.extend(traverse.children(n))
-    return False
