@@ -62,7 +62,20 @@ def physical_lines(source: str) -> list[str]:
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
-_SELF_ATTR = re.compile(r"\bself\.([^\W\d]\w*)")
+# `self.x` reads x; `self(...)` runs `forward`
+_SELF_ATTR = re.compile(r"\bself(?:\.([^\W\d]\w*)|\s*(\())")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _self_reads(text: str) -> set[str]:
+    return {attr or "forward" for attr, _ in _SELF_ATTR.findall(text)} if "self" in text else set()
+
+
+def instance_names(cls: str) -> tuple[str, str]:
+    """The names a parameter holding an instance of class `cls` may go by:
+    `aux_head` and `head` for `AuxHead`."""
+    words = _CAMEL.sub("_", cls).lower()
+    return words, words.rsplit("_", 1)[-1]
 _TENSOR_METHODS = frozenset(METHODS)
 # Regular expressions that begin with a lookbehind are tried at every character:
 # these begin with what they look for and check what precedes it afterwards.
@@ -691,15 +704,34 @@ def _returned_words(definition, lines) -> set[str]:
     """The words of what a function returns (a class: what its `forward` returns):
     what a call of it carries.  Read from the first line of each return."""
     if isinstance(definition, ast.ClassDef):
-        forward = [m for m in definition.body if isinstance(m, _DEFS) and m.name == "forward"]
-        if not forward:
-            return set()
-        definition = forward[0]
+        return _forward_words(definition, lines)
     text = "".join(lines[definition.lineno - 1:definition.end_lineno])
     returns = _RETURN.findall(text)
     words = set(_WORD.findall(" ".join(returns)))
     if any(_SINGULAR_CALL.search(r) and not _top_level_operator(r) for r in returns):
         words.add(SINGULAR_VALUE)
+    return words
+
+
+def _forward_words(cls: ast.ClassDef, lines) -> set[str]:
+    """What calling an instance of a class returns: the words of its `forward`'s
+    returns, with those of the methods they call through self and of what `__init__`
+    assigns to the attributes they read (`self.model = nn.Sequential(..., nn.Sigmoid())`)."""
+    methods = {m.name: m for m in cls.body if isinstance(m, _DEFS)}
+    if "forward" not in methods:
+        return set()
+    words = _returned_words(methods["forward"], lines)
+    init = methods.get("__init__")
+    for attr in _self_reads(" ".join(_RETURN.findall(
+            "".join(lines[methods["forward"].lineno - 1:methods["forward"].end_lineno])))):
+        if attr in methods and attr != "forward":
+            words |= _returned_words(methods[attr], lines)
+        elif init is not None:
+            for stmt in init.body:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+                    [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+                if any(isinstance(t, ast.Attribute) and t.attr == attr for t in targets):
+                    words |= set(_WORD.findall("".join(lines[stmt.lineno - 1:stmt.end_lineno])))
     return words
 
 
@@ -746,13 +778,12 @@ class _Function:
     def reads(self) -> set[str]:
         """The attributes the whole function reads through `self`."""
         text = self.text(-1)
-        return set(_SELF_ATTR.findall(text)) if "self." in text else set()
+        return _self_reads(text)
 
     def self_reads(self) -> list[set[str]]:
         """Per part, the attributes it reads through `self`."""
         if self._reads is None:
-            self._reads = [set(_SELF_ATTR.findall(text)) if "self." in text else set()
-                           for text in map(self.text, range(self.parts))]
+            self._reads = [_self_reads(text) for text in map(self.text, range(self.parts))]
         return self._reads
 
     def bound(self) -> list[set[str]]:
@@ -892,6 +923,8 @@ class _Selection:
         self.tainted: set[str] = set()  # module-level names bound by a kept statement
         self.named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # constants by pseudo-word
         self.defined: dict[str, ast.stmt] = {}  # module-level functions and classes
+        self.instances: dict[str, list[str]] = {}  # a parameter's name -> classes it may hold
+        self.instance_classes: set[str] = set()  # classes a kept parameter's name may hold
         self._returned: dict[ast.stmt, set[str]] = {}
         self.members: dict[int, list[int]] = {}  # a class's first line -> where it may be cut
 
@@ -907,6 +940,11 @@ class _Selection:
                 words.add(pseudo)
         if self.hf and not words.isdisjoint(self.hf):
             words.add(HF)
+        if self.instances and not words.isdisjoint(self.instances):
+            # `def loss(head, h)` may be given an instance of `AuxHead`, defined above
+            for w in words.intersection(self.instances):
+                words.update(self.instances[w])
+                self.instance_classes.update(self.instances[w])
         if self.defined and not words.isdisjoint(self.defined):
             # a call of a function defined above carries what its body computes
             words.update(*(self.returned(self.defined[w]) for w in words.intersection(self.defined)))
@@ -1097,6 +1135,9 @@ class _Selection:
                 hit = self._hit(words) or rules.function_met(words)
             if t in _DEFINITIONS:
                 self.defined[stmt.name] = stmt
+                if t is ast.ClassDef:
+                    for alias in instance_names(stmt.name):
+                        self.instances.setdefault(alias, []).append(stmt.name)
             all_words.append(words)
             if hit:
                 any_trigger = True
@@ -1126,7 +1167,8 @@ class _Selection:
                 stmt = body[i]
                 if (not keep[i] or i in ranges and i not in seeded and type(stmt) is ast.ClassDef) \
                         and not needed.isdisjoint(targets[i]) \
-                        and (type(stmt) not in _DEFINITIONS or self._returns_something(stmt)):
+                        and (type(stmt) not in _DEFINITIONS or self._returns_something(stmt)
+                             or stmt.name in self.instance_classes):
                     keep[i] = grew = True
                     if type(stmt) is ast.ClassDef:
                         seeded.add(i)

@@ -12,6 +12,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import ranges, traverse, vocab
+from ..prefilter import instance_names
 from ..ranges import Range
 from .facts import (
     Const, Fact, Origin, Scope, UNKNOWN, _GUARD_KINDS, _returns_at_end, dotted, has_star,
@@ -36,7 +37,7 @@ class Definitions:
         self.autocast_off.append(any(self._turns_autocast_off(d.decorator) for d in node.decorators)
                                  or self.full_precision())
         for i, p in enumerate([*ordered, *params.kwonly_params]):
-            fact = _TENSOR_PARAM if self._annotated_tensor(p) else UNKNOWN
+            fact = _TENSOR_PARAM if self._annotated_tensor(p) else self._instance_param(p, outer)
             if i == 0 and outer.kind == "class" and not static and p in ordered:
                 fact = Fact(origin=Origin("self", node=outer))
             elif p.default is not None:
@@ -59,6 +60,22 @@ class Definitions:
         ann = param.annotation.annotation if param.annotation is not None else None
         return ann is not None and (self.qualname(ann) or "").endswith("Tensor") and \
             (self.qualname(ann) or "").startswith("torch")
+
+    def _instance_param(self, param: cst.Param, outer: Scope) -> Fact:
+        """A parameter that holds an instance of a same-file `nn.Module` class: annotated
+        with it (`head: AuxHead`), or named as the class or its last word (`head`,
+        `aux_head`), where a single class of the module answers to that name."""
+        if param.default is not None or outer.kind == "class":
+            return UNKNOWN
+        ann = param.annotation.annotation if param.annotation is not None else None
+        name = param.name.value
+        module = self.stack[0]
+        found = [cls for cls in module.classes if (
+            ann.value == cls if isinstance(ann, cst.Name) else ann is None and name in instance_names(cls))]
+        fact = module.names.get(found[0]) if len(found) == 1 else None
+        if fact is None or fact.origin is None or fact.origin.kind != "module_class":
+            return UNKNOWN
+        return Fact(origin=Origin("module", node=param, inner=fact.origin.inner))
 
     def _leave_definition(self, node, kind: str, output) -> None:
         """Bind a function or class to what calling it (or its instances) returns."""
@@ -89,6 +106,7 @@ class Definitions:
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.bind(node.name.value, UNKNOWN)
+        self.scope.classes.add(node.name.value)
         self._push("class", node.name.value)
         if self.prescan:
             return
@@ -189,4 +207,8 @@ class Definitions:
             return fact.origin.node
         if fact.origin.kind == "module_class":
             return Origin("module", node=call, inner=fact.origin.inner)
+        if fact.origin.kind == "self":  # `self(x)` in a method runs the class's forward
+            forward = fact.origin.node.names.get("forward")
+            if forward is not None and forward.origin is not None and forward.origin.kind == "function":
+                return forward.origin.node
         return None

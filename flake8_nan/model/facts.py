@@ -55,7 +55,7 @@ UNKNOWN = Fact()
 
 class Scope:
     __slots__ = ("kind", "names", "parent", "attrs", "name", "returns", "return_ranges",
-                 "guards")
+                 "guards", "classes")
 
     def __init__(self, kind: str, parent: Optional["Scope"], name: str = ""):
         self.kind = kind
@@ -70,6 +70,7 @@ class Scope:
         # (test, whether it holds) known for the rest of the scope: `if d == 0: return`
         # leaves (d == 0, False); `assert d > 0` leaves (d > 0, True)
         self.guards: list[tuple[cst.BaseExpression, bool]] = []
+        self.classes: set[str] = set()  # the classes defined in the scope's own body
 
 
 class _Frame:
