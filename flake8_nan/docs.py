@@ -34,6 +34,13 @@ def render_rule(rule) -> str:
         f"The test suite runs both examples on PyTorch: the first {proof}, the second runs "
         "finite" + (" and matches the reference" if rule.claim == "differs" else "") +
         f". It also lints them: the first is reported as {rule.code}, the second is not.",
+    ]
+    for what, bad, good in rule.more:
+        parts += [f"### Example: {what}", f"```python\n{bad.rstrip()}\n```",
+                  "### Use instead", f"```python\n{good.rstrip()}\n```"]
+    if rule.more:
+        parts.append("The test suite runs and lints these examples as it does the first.")
+    parts += [
         "### Fix",
         f"{rule.fix}\n\nFix safety: {_SAFETY[rule.fix_safety]}.",
     ]

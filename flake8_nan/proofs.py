@@ -46,9 +46,12 @@ def close(a, b) -> bool:
         return False
 
 
-def outcome(rule, which: str, device: str = "cpu", autocast: Optional[str] = None) -> tuple[bool, str]:
-    """(as claimed, what happened) for the rule's "bad" or "good" example."""
-    code = rule.bad if which == "bad" else rule.good
+def outcome(rule, which: str, device: str = "cpu", autocast: Optional[str] = None,
+            code: Optional[str] = None) -> tuple[bool, str]:
+    """(as claimed, what happened) for the rule's "bad" or "good" example, or for `code`,
+    one of the rule's `more` examples of that kind."""
+    if code is None:
+        code = rule.bad if which == "bad" else rule.good
     try:
         ns = execute(code, device, autocast)
     except Exception as exc:  # noqa: BLE001 - an exception is an outcome here

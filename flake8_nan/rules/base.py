@@ -79,6 +79,9 @@ class Rule(cst.BatchableCSTVisitor):
     # "differs" (its `out` is not close to its `ref`).  `good` always runs to a finite `out`
     # (close to `ref` for "differs").
     claim: ClassVar[str] = "nonfinite"
+    # More hazards the rule reports, each proven as `bad` and `good` are (same claim):
+    # (what it is, a runnable example that shows it, the same example fixed)
+    more: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     raises: ClassVar[str] = ""
     fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe", or None (no automatic fix)
     options: ClassVar[tuple[str, ...]] = ()

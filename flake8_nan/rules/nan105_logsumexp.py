@@ -20,7 +20,10 @@ class LogSumExp(Rule):
         "so `log(sum(exp(x)))` is inf and a hand-written softmax `exp(x) / exp(x).sum()` is "
         "inf / inf = NaN. Measured with x = [1000., 0.]: `torch.log(torch.exp(x).sum())` is "
         "inf and the hand-written softmax is [nan, 0], while `torch.logsumexp(x, 0)` is 1000 "
-        "and `torch.softmax(x, 0)` is [1, 0]: both subtract the maximum before the exp.")
+        "and `torch.softmax(x, 0)` is [1, 0]: both subtract the maximum before the exp. "
+        "Subtracting one maximum for the whole batch (`x - x.max()`) before a sum over a "
+        "dim is not the same: a row far below that maximum (200 below in float32) "
+        "underflows to a sum of 0 and its log is -inf.")
     bad = """\
 import torch
 x = torch.tensor([1000.0, 0.0])
@@ -32,6 +35,16 @@ import torch
 x = torch.tensor([1000.0, 0.0])
 out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
 """
+    more = (("shifted by the maximum of the whole batch", """\
+import torch
+x = torch.tensor([[0.0, 1.0], [-200.0, -201.0]])
+x_max = x.max()
+out = torch.log(torch.exp(x - x_max).sum(1))
+""", """\
+import torch
+x = torch.tensor([[0.0, 1.0], [-200.0, -201.0]])
+out = torch.logsumexp(x, 1)
+"""),)
     fix = ("`torch.log(torch.exp(x).sum(dim))` -> `torch.logsumexp(x, dim)`; "
            "`torch.exp(x) / torch.exp(x).sum(dim, keepdim=True)` -> `torch.softmax(x, dim)`; "
            "its log -> `F.log_softmax(x, dim)`.")
@@ -64,6 +77,13 @@ out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
                 use = self.suggest("logsumexp", node, x=x[1], dim=total.arg(1, "dim"))
                 self.report(node, "log(sum(exp(x))) is inf once exp(x) overflows (x > 88.7 in "
                                   f"float32); use {use}")
+            elif total is not None and total.subject and total.arg(1, "dim") is not None:
+                x = self._global_shift(total.subject)
+                if x is not None:
+                    use = self.suggest("logsumexp", node, x=x, dim=total.arg(1, "dim"))
+                    self.report(node, "log(sum(exp(x - x.max()), dim)) shifts every row by the "
+                                      "largest value of all: a row far below it underflows to a "
+                                      f"sum of 0 and its log is -inf; use {use}")
             return
         arg = op.subject
         if isinstance(arg, cst.BinaryOperation) and isinstance(arg.operator, cst.Divide):
@@ -120,6 +140,24 @@ out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
         if inner is not None and inner.kind in _BOUNDED or _never_positive(self.model, x):
             return None
         return origin.node, x
+
+    def _global_shift(self, expr) -> Optional[cst.BaseExpression]:
+        """x in `exp(x - m)` where m is the maximum of all of x (`x.max()`, `x.data.max()`,
+        no dim): the shift of the stable form, but one for the whole tensor."""
+        origin = self.model.origin(expr)
+        op = self.model.call_op(origin.node) if origin is not None and origin.kind == "exp" \
+            and isinstance(origin.node, cst.Call) else None
+        arg = op.subject if op is not None else None
+        if not isinstance(arg, cst.BinaryOperation) or not isinstance(arg.operator, cst.Subtract):
+            return None
+        shift = self.model.bound_value(arg.right) if isinstance(arg.right, cst.Name) else arg.right
+        top = self.model.call_op(shift) if shift is not None else None
+        if top is None or top.name not in ("max", "amax") or top.subject is None or \
+                len(top.args) > 0 and top.arg(1, "dim") is not None:
+            return None
+        seen = top.subject.value if isinstance(top.subject, cst.Attribute) and \
+            top.subject.attr.value == "data" else top.subject
+        return arg.left if self.model.unwrapped(seen).deep_equals(self.model.unwrapped(arg.left)) else None
 
     def _code(self, node: cst.CSTNode) -> str:
         return " ".join(cst.Module(body=[]).code_for_node(node).split())
