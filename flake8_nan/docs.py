@@ -35,11 +35,11 @@ def render_rule(rule) -> str:
         "finite" + (" and matches the reference" if rule.claim == "differs" else "") +
         f". It also lints them: the first is reported as {rule.code}, the second is not.",
     ]
-    for what, bad, good in rule.more:
-        parts += [f"### Example: {what}", f"```python\n{bad.rstrip()}\n```",
-                  "### Use instead", f"```python\n{good.rstrip()}\n```"]
-    if rule.more:
-        parts.append("The test suite runs and lints these examples as it does the first.")
+    for example in rule.more:
+        parts += [f"### Example: {example.what}", f"```python\n{example.bad.rstrip()}\n```",
+                  "### Use instead", f"```python\n{example.good.rstrip()}\n```",
+                  f"The test suite runs and lints these as it does the first: this one "
+                  f"{_CLAIMS[example.claim]}."]
     parts += [
         "### Fix",
         f"{rule.fix}\n\nFix safety: {_SAFETY[rule.fix_safety]}.",

@@ -47,27 +47,27 @@ def close(a, b) -> bool:
 
 
 def outcome(rule, which: str, device: str = "cpu", autocast: Optional[str] = None,
-            code: Optional[str] = None) -> tuple[bool, str]:
-    """(as claimed, what happened) for the rule's "bad" or "good" example, or for `code`,
-    one of the rule's `more` examples of that kind."""
-    if code is None:
-        code = rule.bad if which == "bad" else rule.good
+            example=None) -> tuple[bool, str]:
+    """(as claimed, what happened) for the "bad" or "good" code of the rule's example, or
+    of `example`, one of its `more`."""
+    source = example or rule
+    code = source.bad if which == "bad" else source.good
     try:
         ns = execute(code, device, autocast)
     except Exception as exc:  # noqa: BLE001 - an exception is an outcome here
         text = f"{type(exc).__name__}: {exc}".splitlines()[0][:120]
-        raised = rule.claim == "raises" and rule.raises in f"{type(exc).__name__}: {exc}"
+        raised = source.claim == "raises" and rule.raises in f"{type(exc).__name__}: {exc}"
         return (which == "bad" and raised), f"raised {text}"
     out = ns.get("out")
     if out is None:
         return False, "no `out` was set"
     is_finite = finite(out)
-    if rule.claim == "differs":
+    if source.claim == "differs":
         matches = close(out, ns["ref"])
         shown = "matches the reference" if matches else "differs from the reference"
         ok = (not matches) if which == "bad" else (matches and is_finite)
         return ok, shown + ("" if is_finite else ", non-finite")
     shown = "finite" if is_finite else "NaN/inf"
     if which == "bad":
-        return rule.claim == "nonfinite" and not is_finite, shown
+        return source.claim == "nonfinite" and not is_finite, shown
     return is_finite, shown

@@ -28,10 +28,11 @@ def main() -> None:
     for rule in RULES:
         for precision in args.precisions.split(","):
             autocast = None if precision == "none" else precision
-            bad_ok, bad = outcome(rule, "bad", args.device, autocast)
-            good_ok, good = outcome(rule, "good", args.device, autocast)
-            print(f"{rule.code:7} {precision:9}  {'yes' if bad_ok else 'NO':4} {bad[:45]:45}  "
-                  f"{'yes' if good_ok else 'NO':5} {good[:60]}")
+            for example in (None, *rule.more):
+                bad_ok, bad = outcome(rule, "bad", args.device, autocast, example)
+                good_ok, good = outcome(rule, "good", args.device, autocast, example)
+                print(f"{rule.code:7} {precision:9}  {'yes' if bad_ok else 'NO':4} {bad[:45]:45}  "
+                      f"{'yes' if good_ok else 'NO':5} {good[:60]}")
 
 
 if __name__ == "__main__":

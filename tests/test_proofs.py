@@ -47,22 +47,22 @@ def test_examples_are_linted_as_documented(rule):
     assert rule.code not in {r.code for r in check_source(rule.good)}, f"{rule.code}: good reported"
 
 
-MORE = [(rule, bad, good) for rule in RULES for _what, bad, good in rule.more]
-MORE_IDS = [f"{rule.code}-{i}" for i, (rule, _, _) in enumerate(MORE)]
+MORE = [(rule, example) for rule in RULES for example in rule.more]
+MORE_IDS = [f"{rule.code}-{i}" for i, (rule, _) in enumerate(MORE)]
 
 
-@pytest.mark.parametrize("rule,bad,good", MORE, ids=MORE_IDS)
-def test_more_examples_show_the_hazard_and_the_fix(rule, bad, good):
-    ok, shown = outcome(rule, "bad", code=bad)
-    assert ok, f"{rule.code}: a further bad example should show {rule.claim!r}, but it {shown}"
-    ok, shown = outcome(rule, "good", code=good)
-    assert ok, f"{rule.code}: a further fixed example should run finite, but it {shown}"
+@pytest.mark.parametrize("rule,example", MORE, ids=MORE_IDS)
+def test_more_examples_show_the_hazard_and_the_fix(rule, example):
+    ok, shown = outcome(rule, "bad", example=example)
+    assert ok, f"{rule.code}: {example.what!r} should show {example.claim!r}, but it {shown}"
+    ok, shown = outcome(rule, "good", example=example)
+    assert ok, f"{rule.code}: {example.what!r} fixed should run finite, but it {shown}"
 
 
-@pytest.mark.parametrize("rule,bad,good", MORE, ids=MORE_IDS)
-def test_more_examples_are_linted_as_documented(rule, bad, good):
-    assert rule.code in {r.code for r in check_source(bad)}, f"{rule.code}: bad not reported"
-    assert rule.code not in {r.code for r in check_source(good)}, f"{rule.code}: good reported"
+@pytest.mark.parametrize("rule,example", MORE, ids=MORE_IDS)
+def test_more_examples_are_linted_as_documented(rule, example):
+    assert rule.code in {r.code for r in check_source(example.bad)}, f"{rule.code}: bad not reported"
+    assert rule.code not in {r.code for r in check_source(example.good)}, f"{rule.code}: good reported"
 
 
 class _Fake:

@@ -67,6 +67,13 @@ def method_call(receiver: cst.BaseExpression, name: str, *args: cst.BaseExpressi
                     args=[cst.Arg(a) for a in args])
 
 
+class Example(NamedTuple):
+    what: str  # the hazard, as the rule page names it
+    bad: str  # a runnable example that shows it
+    good: str  # the same example fixed
+    claim: str = "nonfinite"  # what executing `bad` shows (see Rule.claim)
+
+
 class Rule(cst.BatchableCSTVisitor):
     code: ClassVar[str]
     summary: ClassVar[str]
@@ -79,9 +86,8 @@ class Rule(cst.BatchableCSTVisitor):
     # "differs" (its `out` is not close to its `ref`).  `good` always runs to a finite `out`
     # (close to `ref` for "differs").
     claim: ClassVar[str] = "nonfinite"
-    # More hazards the rule reports, each proven as `bad` and `good` are (same claim):
-    # (what it is, a runnable example that shows it, the same example fixed)
-    more: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # More hazards the rule reports, each proven as `bad` and `good` are
+    more: ClassVar[tuple["Example", ...]] = ()
     raises: ClassVar[str] = ""
     fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe", or None (no automatic fix)
     options: ClassVar[tuple[str, ...]] = ()

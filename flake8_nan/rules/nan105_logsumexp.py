@@ -5,7 +5,7 @@ import libcst as cst
 
 from .. import vocab
 from ..words import DIVISION
-from .base import Rule
+from .base import Example, Rule
 
 _EXP = vocab.NATURAL_EXP
 # exp of these cannot overflow: the argument is <= 0, or bounded by the user.
@@ -35,7 +35,7 @@ import torch
 x = torch.tensor([1000.0, 0.0])
 out = torch.cat([torch.softmax(x, -1), torch.logsumexp(x, -1, keepdim=True)])
 """
-    more = (("shifted by the maximum of the whole batch", """\
+    more = (Example("shifted by the maximum of the whole batch", """\
 import torch
 x = torch.tensor([[0.0, 1.0], [-200.0, -201.0]])
 x_max = x.max()

@@ -5,8 +5,8 @@ import libcst as cst
 
 from .. import traverse, vocab
 from ..words import BIG
-from ..model import fmt, where_parts
-from .base import Fix, Rule
+from ..model import argument, fmt, keyword, where_parts
+from .base import Example, Fix, Rule
 
 # operation -> (slot, keyword) of the value it writes into a tensor of the receiver's dtype
 _WRITES = {"masked_fill": (2, "value"), "fill_": (1, "value"), "full_like": (1, "fill_value"),
@@ -18,6 +18,10 @@ _WHOLE_NEEDS_FLOAT = frozenset({"fill_", "full_like", "new_full"})
 _WIDE_CASTS = frozenset({"float", "double"})
 _WIDE_DTYPES = frozenset({"torch.float32", "torch.float", "torch.float64", "torch.double",
                           "torch.bfloat16"})
+# Casts of a number to a dtype given as another tensor's (`tf.cast(1e10, w.dtype)`): the
+# number follows that tensor into float16. (value position, dtype position, value keyword)
+_CASTS = {"tensorflow.cast": (0, 1, "x"), "torch.tensor": (0, 99, "data"),
+          "torch.as_tensor": (0, 99, "data"), "torch.full": (1, 99, "fill_value")}
 _FACTORIES = frozenset(f"torch.{n}" for n in ("zeros", "ones", "empty", "full", "rand", "randn",
                                                "tensor", "arange", "linspace"))
 
@@ -47,16 +51,36 @@ scores = torch.randn(2, 3).half()
 mask = torch.tensor([[False, True, True], [False, False, True]])
 out = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
 """
+    more = (Example("a number cast to a float16 tensor's dtype", """\
+import torch
+scores = torch.randn(2, 3).half()
+keep = torch.tensor([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]]).half()
+out = scores * keep + torch.tensor(-1e9, dtype=scores.dtype) * (1 - keep)
+""", """\
+import torch
+scores = torch.randn(2, 3).half()
+keep = torch.tensor([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]]).half()
+out = scores * keep + torch.tensor(torch.finfo(scores.dtype).min, dtype=scores.dtype) * (1 - keep)
+"""),)
     fix = ("Write the most negative (or positive) value of the tensor's own dtype: "
            "`torch.finfo(x.dtype).min` (`.max`), -65504 in float16 and about -3.4e38 in "
            "float32. Two such values added together (two additive masks) overflow to -inf, "
            "so the fix is not applied automatically.")
     fix_safety = "unsafe"
     references = ("torch.finfo documentation", "IEEE 754 binary16: largest finite value 65504")
-    triggers = (frozenset({"masked_fill", "masked_fill_", "fill_", "full_like", "new_full", "where"}),
+    triggers = (frozenset({"masked_fill", "masked_fill_", "fill_", "full_like", "new_full", "where",
+                           "dtype"}),
                 frozenset({BIG}))
 
     def visit_Call(self, node: cst.Call) -> None:
+        cast = _CASTS.get(self.model.qualname(node.func) or "")
+        if cast is not None:
+            dtype = keyword(node, "dtype") or argument(node, cast[1], "dtype")
+            if isinstance(dtype, cst.Attribute) and dtype.attr.value == "dtype":
+                self._check(node, argument(node, cast[0], cast[2]),
+                            f"cast to {self.short(dtype)} it is inf where that is float16",
+                            tensor=dtype.value)
+            return
         op = self.model.call_op(node)
         if op is None:
             return
