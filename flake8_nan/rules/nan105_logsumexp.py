@@ -44,7 +44,17 @@ out = torch.log(torch.exp(x - x_max).sum(1))
 import torch
 x = torch.tensor([[0.0, 1.0], [-200.0, -201.0]])
 out = torch.logsumexp(x, 1)
-"""),)
+"""), Example("a log-sum-exp across terms", """\
+import torch
+pos = torch.tensor([100.0])
+neg = torch.tensor([1.0, 2.0])
+out = torch.log(torch.exp(pos).sum() + torch.exp(neg).sum() + 1e-6)
+""", """\
+import torch
+pos = torch.tensor([100.0])
+neg = torch.tensor([1.0, 2.0])
+out = torch.logsumexp(torch.cat([pos, neg]), 0)
+"""))
     fix = ("`torch.log(torch.exp(x).sum(dim))` -> `torch.logsumexp(x, dim)`; "
            "`torch.exp(x) / torch.exp(x).sum(dim, keepdim=True)` -> `torch.softmax(x, dim)`; "
            "its log -> `F.log_softmax(x, dim)`.")
@@ -86,6 +96,11 @@ out = torch.logsumexp(x, 1)
                                       f"sum of 0 and its log is -inf; use {use}")
             return
         arg = op.subject
+        if self._sums_of_exps(arg):
+            self.report(node, "log of a sum of exp(x) terms is inf once one of them overflows "
+                              "(x > 88.7 in float32); take torch.logsumexp of the terms "
+                              "together (torch.logsumexp(torch.cat([a, b], dim), dim))")
+            return
         if isinstance(arg, cst.BinaryOperation) and isinstance(arg.operator, cst.Divide):
             found = self._softmax(arg.left, arg.right)
             if found is not None:
@@ -140,6 +155,24 @@ out = torch.logsumexp(x, 1)
         if inner is not None and inner.kind in _BOUNDED or _never_positive(self.model, x):
             return None
         return origin.node, x
+
+    def _sums_of_exps(self, expr) -> bool:
+        """`e1.sum() + e2.sum() + eps` with e1 and e2 raw exps: a log-sum-exp across terms."""
+        terms, found = [expr], 0
+        for _ in range(8):  # a few terms at most
+            if not terms:
+                break
+            term = terms.pop()
+            if isinstance(term, cst.BinaryOperation) and isinstance(term.operator, cst.Add):
+                terms += [term.left, term.right]
+                continue
+            origin = self.model.origin(term)
+            total = self.model.call_op(origin.node) if origin is not None and origin.kind == "sum" else None
+            if total is not None and total.subject is not None and self._raw_exp(total.subject):
+                found += 1
+            elif self.model.const(term) is None:
+                return False
+        return found >= 2 and not terms
 
     def _global_shift(self, expr) -> Optional[cst.BaseExpression]:
         """x in `exp(x - m)` where m is the maximum of all of x (`x.max()`, `x.data.max()`,
