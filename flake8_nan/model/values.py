@@ -254,12 +254,30 @@ class Values:
     def _cap_below_one(self, expr: cst.BaseExpression) -> Optional[float]:
         """The cap of `p = torch.clamp(p, eps, 1 - eps)`, where it is a constant below 1."""
         value = self.bound_value(expr) if isinstance(expr, cst.Name) else expr
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+            return self._affine_cap(value)
         op = self.call_op(value) if isinstance(value, cst.Call) else None
         if op is None or op.name not in ("clamp", "clamp_max"):
             return None
         cap = op.arg(2, "max") if op.name == "clamp" else op.arg(1, "max")
         c = self.const(cap) if cap is not None else None
         return c.value if c is not None and 0 < c.value < 1 else None
+
+    def _affine_cap(self, value: cst.BinaryOperation) -> Optional[float]:
+        """`0.99 * p + 0.005` of a probability p: at most a + b, a cap below 1 where that is."""
+        for scaled, shift in ((value.left, value.right), (value.right, value.left)):
+            b = self.const(shift)
+            a, p = 1.0, scaled
+            if isinstance(scaled, cst.BinaryOperation) and isinstance(scaled.operator, cst.Multiply):
+                for k, v in ((scaled.left, scaled.right), (scaled.right, scaled.left)):
+                    c = self.const(k)
+                    if c is not None:
+                        a, p = c.value, v
+                        break
+            if b is not None and a >= 0 and b.value >= 0 and 0 < a + b.value < 1 and \
+                    self.value_range(p).unit:
+                return a + b.value
+        return None
 
     def _autocast_half(self, name: Optional[str]) -> bool:
         """Whether float16 autocast, where the module can use it, runs this operation in

@@ -95,6 +95,23 @@ out = (rewards - rewards.mean()) / (rewards.std(correction=0) + 1e-8)
             return None
         size = expr.args[-1].value
         c = self.model.const(size)
-        if c is not None and c.value >= 2:
+        if c is not None and c.value >= 2 or _own_last_dim(size, expr.func.value):
             return None
         return f"groups of {self.short(size, 'a configurable size')} (a group of one)"
+
+
+def _own_last_dim(size: cst.BaseExpression, tensor: cst.BaseExpression) -> bool:
+    """`x.reshape(-1, x.size(-1))`, `x.view(-1, x.shape[-1])`: the leading dims flattened,
+    the rows as long as x's own last dim, not groups of a size set elsewhere."""
+    if isinstance(size, cst.Call) and isinstance(size.func, cst.Attribute) and \
+            size.func.attr.value == "size" and len(size.args) == 1:
+        owner, index = size.func.value, size.args[0].value
+    elif isinstance(size, cst.Subscript) and isinstance(size.value, cst.Attribute) and \
+            size.value.attr.value == "shape" and len(size.slice) == 1 and \
+            isinstance(size.slice[0].slice, cst.Index):
+        owner, index = size.value.value, size.slice[0].slice.value
+    else:
+        return False
+    last = isinstance(index, cst.UnaryOperation) and isinstance(index.expression, cst.Integer) \
+        and index.expression.value == "1"
+    return last and owner.deep_equals(tensor)
