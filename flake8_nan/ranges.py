@@ -110,6 +110,7 @@ _ZERO = {
 _POSITIVE_KINDS = frozenset({"softplus"})
 _UNIT = frozenset({"softmax", "sigmoid"})
 _NEGATIVE = {"difference": "a difference, negative where its right side is larger",
+             "cosine": "a cosine similarity, negative for vectors more than 90 degrees apart",
              "log": "a log, negative below 1",
              "randn": "a normal random value, negative about half the time"}
 _OVERFLOW = {"exp": "an exp, beyond float16's 65504 above 11"}
