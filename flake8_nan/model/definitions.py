@@ -21,6 +21,7 @@ from .facts import (
 
 _WORD = re.compile(r"[^\W\d]\w*")
 _TENSOR_PARAM = Fact(range=Range(host="tensor"))
+_NUMBER_PARAM = Fact(range=Range(host="python", constant=True))
 
 
 class Definitions:
@@ -37,7 +38,8 @@ class Definitions:
         self.autocast_off.append(any(self._turns_autocast_off(d.decorator) for d in node.decorators)
                                  or self.full_precision())
         for i, p in enumerate([*ordered, *params.kwonly_params]):
-            fact = _TENSOR_PARAM if self._annotated_tensor(p) else self._instance_param(p, outer)
+            fact = _TENSOR_PARAM if self._annotated_tensor(p) else \
+                _NUMBER_PARAM if self._annotated_number(p) else self._instance_param(p, outer)
             if i == 0 and outer.kind == "class" and not static and p in ordered:
                 fact = Fact(origin=Origin("self", node=outer))
             elif p.default is not None:
@@ -60,6 +62,12 @@ class Definitions:
         ann = param.annotation.annotation if param.annotation is not None else None
         return ann is not None and (self.qualname(ann) or "").endswith("Tensor") and \
             (self.qualname(ann) or "").startswith("torch")
+
+    def _annotated_number(self, param: cst.Param) -> bool:
+        """`cutoff: float`, `n: int`: a Python number, which carries no gradient."""
+        ann = param.annotation.annotation if param.annotation is not None else None
+        return isinstance(ann, cst.Name) and ann.value in ("float", "int", "bool") and \
+            self.qualname(ann) in (None, f"builtins.{ann.value}")
 
     def _instance_param(self, param: cst.Param, outer: Scope) -> Fact:
         """A parameter that holds an instance of a same-file `nn.Module` class: annotated

@@ -78,6 +78,8 @@ class Values:
                          host=inner.host, wide=inner.wide, constant=inner.constant)
         if isinstance(expr, cst.Call):
             return self._call_range(expr, depth)
+        if isinstance(expr, cst.IfExp):  # either branch, as an `if` statement's bindings
+            return ranges.join(self._range(expr.body, depth + 1), self._range(expr.orelse, depth + 1))
         return self._origin_range(expr)
 
     def _origin_range(self, expr: cst.CSTNode) -> Range:
