@@ -71,6 +71,12 @@ def _self_reads(text: str) -> set[str]:
     return {attr or "forward" for attr, _ in _SELF_ATTR.findall(text)} if "self" in text else set()
 
 
+# What a class's forward returns for a parameter named after it to matter (the kinds
+# `Definitions._instance_param` hands on).
+_PROBABILITY_OUTPUTS = frozenset({"softmax", "Softmax", "sigmoid", "Sigmoid", "expit"})
+INSTANCE_KINDS = frozenset({"softmax", "sigmoid"})
+
+
 def instance_names(cls: str) -> tuple[str, str]:
     """The names a parameter holding an instance of class `cls` may go by:
     `aux_head` and `head` for `AuxHead`."""
@@ -656,14 +662,36 @@ def _always_kept(stmt: ast.stmt) -> bool:
 _IMPORTS_TRANSFORMERS = re.compile(r"(?:from|import)[ \t]+transformers\b")
 
 
+_MAX_IMPORT_LINES = 200  # a module that imports transformers more often is read no further
+
+
+def _statements_at(body: list, line: int) -> list:
+    """The import statement at `line`, however deep (in a function, a class, a branch):
+    found by descending the statements whose lines hold it, not by walking everything."""
+    for _ in range(100):  # one level of nesting per round
+        stmt = next((s for s in body if s.lineno <= line <= (s.end_lineno or s.lineno)), None)
+        if stmt is None:
+            return []
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            return [stmt]
+        body = [c for field in ("body", "orelse", "finalbody", "handlers", "cases")
+                for c in getattr(stmt, field, None) or ()]
+        body = [b for c in body for b in (c.body if isinstance(c, (ast.ExceptHandler, ast.match_case))
+                                          else [c])]
+    return []
+
+
 def _hf_names(body, source: str) -> set[str]:
     names: set[str] = set()
     if "transformers" not in source:
         return names
     # an import inside a function (`from transformers import BertModel` in `__init__`)
     # names a model as well as one at the top
-    everywhere = _IMPORTS_TRANSFORMERS.search(source) is not None
-    for n in (n for stmt in body if everywhere or _may_import(stmt) for n in ast.walk(stmt)):
+    lines = {source.count("\n", 0, m.start()) + 1 for m in _IMPORTS_TRANSFORMERS.finditer(source)}
+    found = [n for stmt in body if _may_import(stmt) for n in ast.walk(stmt)]
+    for line in sorted(lines)[:_MAX_IMPORT_LINES]:
+        found.extend(_statements_at(body, line))
+    for n in found:
         if isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "transformers":
             names.update(a.asname or a.name for a in n.names)
         elif isinstance(n, ast.Import):
@@ -943,8 +971,13 @@ class _Selection:
         if self.instances and not words.isdisjoint(self.instances):
             # `def loss(head, h)` may be given an instance of `AuxHead`, defined above
             for w in words.intersection(self.instances):
-                words.update(self.instances[w])
-                self.instance_classes.update(self.instances[w])
+                classes = self.instances[w]
+                # every class the name may hold is needed to tell which, where one of them
+                # returns a probability (what a call of the parameter can then give)
+                if any(not _PROBABILITY_OUTPUTS.isdisjoint(self.returned(self.defined[c]))
+                       for c in classes):
+                    words.update(classes)
+                    self.instance_classes.update(classes)
         if self.defined and not words.isdisjoint(self.defined):
             # a call of a function defined above carries what its body computes
             words.update(*(self.returned(self.defined[w]) for w in words.intersection(self.defined)))

@@ -12,7 +12,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import ranges, traverse, vocab
-from ..prefilter import instance_names
+from ..prefilter import INSTANCE_KINDS, instance_names
 from ..ranges import Range
 from .facts import (
     Const, Fact, Origin, Scope, UNKNOWN, _GUARD_KINDS, _returns_at_end, dotted, has_star,
@@ -81,7 +81,8 @@ class Definitions:
         found = [cls for cls in module.classes if (
             ann.value == cls if isinstance(ann, cst.Name) else ann is None and name in instance_names(cls))]
         fact = module.names.get(found[0]) if len(found) == 1 else None
-        if fact is None or fact.origin is None or fact.origin.kind != "module_class":
+        if fact is None or fact.origin is None or fact.origin.kind != "module_class" or \
+                fact.origin.inner not in INSTANCE_KINDS:
             return UNKNOWN
         return Fact(origin=Origin("module", node=param, inner=fact.origin.inner))
 
