@@ -41,7 +41,7 @@ from typing import Callable, NamedTuple, Optional, Sequence
 from . import ranges
 from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
 from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, MIN_REDUCTION, NAMED_POWER,
-                    NAN_TEXT, PER_BATCH, PROBABILITY, REDUCED_SELECTION, REGROUPED,
+                    NAN_TEXT, PER_BATCH, POWER_IN_WHERE, PROBABILITY, REDUCED_SELECTION, REGROUPED,
                     REGROUPING_METHODS, ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE,
                     SQRT_REDUCE, TINY, ZERO_REACHING, ZERO_REACHING_WORDS)
 
@@ -386,6 +386,7 @@ def _compare_words(text: str, min_eps: float) -> set[str]:
 
 
 def _where_words(text: str, min_eps: float) -> set[str]:
+    words: set[str] = set()
     at = text.find("where")
     while at >= 0:
         m = _CALL_OPEN.match(text, at + 5)
@@ -397,9 +398,13 @@ def _where_words(text: str, min_eps: float) -> set[str]:
             # a method's receiver is somewhere before it: everything before counts
             region = text[:end] if before >= 0 and text[before] == "." else text[m.end():end]
             if _SINGULAR_TEXT.search(region) or "**" in region and _ROOT.search(region):
-                return {SINGULAR_IN_WHERE}
+                words.add(SINGULAR_IN_WHERE)
+            if "**" in region:
+                words.add(POWER_IN_WHERE)
+            if len(words) == 2:
+                break
         at = text.find("where", at + 5)
-    return set()
+    return words
 
 
 _CALL_OPEN = re.compile(r"\s*\(")
@@ -476,7 +481,7 @@ _COSTLY = ((frozenset({TINY, BIG, ROOT, NAMED_POWER, FRACTION}), _number_words),
            (frozenset({REDUCED_SELECTION}), _selection_words),
            (frozenset({SELF_COMPARE}), _compare_words),
            (frozenset({NAN_TEXT}), _nan_words),
-           (frozenset({SINGULAR_IN_WHERE}), _where_words),
+           (frozenset({SINGULAR_IN_WHERE, POWER_IN_WHERE}), _where_words),
            (frozenset({SINGULAR_VALUE}), _value_words))
 _COSTLY_WORDS = frozenset().union(*(produced for produced, _ in _COSTLY))
 

@@ -254,6 +254,7 @@ SUGGESTIONS = {
     "torch": {
         "log": "torch.{op}({x})",
         "clamp_min": "{x}.clamp_min({floor})",
+        "clamp_max": "{x}.clamp(max={cap})",
         "clamp_inside": "{x}.clamp(-1 + eps, 1 - eps)",
         "eps_of": "torch.finfo(x.dtype).eps",
         "limit_of": "torch.finfo(x.dtype).{end}",
@@ -279,6 +280,7 @@ SUGGESTIONS = {
     "numpy": {
         "log": "np.{op}({x})",
         "clamp_min": "np.maximum({x}, {floor})",
+        "clamp_max": "np.minimum({x}, {cap})",
         "clamp_inside": "np.clip({x}, -1 + eps, 1 - eps)",
         "eps_of": "np.finfo(x.dtype).eps",
         "limit_of": "np.finfo(x.dtype).{end}",
@@ -300,6 +302,7 @@ SUGGESTIONS = {
     "jax": {
         "log": "jnp.{op}({x})",
         "clamp_min": "jnp.maximum({x}, {floor})",
+        "clamp_max": "jnp.minimum({x}, {cap})",
         "clamp_inside": "jnp.clip({x}, -1 + eps, 1 - eps)",
         "eps_of": "jnp.finfo(x.dtype).eps",
         "limit_of": "jnp.finfo(x.dtype).{end}",
@@ -324,6 +327,7 @@ SUGGESTIONS = {
     "tf": {
         "log": "tf.math.{op}({x})",
         "clamp_min": "tf.maximum({x}, {floor})",
+        "clamp_max": "tf.minimum({x}, {cap})",
         "clamp_inside": "tf.clip_by_value({x}, -1 + eps, 1 - eps)",
         "eps_of": "np.finfo(x.dtype.as_numpy_dtype).eps",
         "limit_of": "x.dtype.{end}",
@@ -419,6 +423,14 @@ FUNCTIONS.update({
     "torch.topk": "topk", "torch.nn.init.uniform_": "uniform",
 })
 METHODS.update({"expm1": ("expm1", 0), "uniform_": ("uniform", 2), "topk": ("topk", 4)})
+# The functions that overflow to inf for a large argument (NAN502 reads them in the
+# branches of a `where`), in the frameworks with gradients.
+FUNCTIONS.update({
+    **{f"{m}.expm1": "expm1" for m in ("numpy", "jax.numpy", "tensorflow.math")},
+    **{f"{m}.{n}": n for m in ("torch", "numpy", "jax.numpy", "tensorflow", "tensorflow.math")
+       for n in ("cosh", "sinh")},
+})
+METHODS.update({"cosh": ("cosh", 0), "sinh": ("sinh", 0)})
 # Integer dtypes: a value cast to one holds no NaN or inf and carries no gradient.
 INTEGER_DTYPES = frozenset(f"torch.{n}" for n in (
     "long", "int", "short", "int64", "int32", "int16", "int8", "uint8"))

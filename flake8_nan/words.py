@@ -33,6 +33,8 @@ CONTEXT = "<context>"  # a context word of some rule (Rule.context)
 NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
 # a division, a root or a singular call in the arguments of a `where` (or before `.where`)
 SINGULAR_IN_WHERE = "<where(1/x)>"
+# a power `**` in the arguments of a `where` (or before `.where`): `10 ** x` overflows
+POWER_IN_WHERE = "<where(c ** x)>"
 # a value that is a log, sqrt, rsqrt, acos or asin call (`lx = torch.log(x)`), not an
 # expression holding one (`s = q @ k / math.sqrt(d)`)
 SINGULAR_VALUE = "<=log(x)>"

@@ -304,3 +304,21 @@ def test_integer_cast_seen_through_shape_methods():
             b = (torch.log(rel.float() / n) * 8).to(torch.float32)
             return a, b
         """) == [(4, "NAN101")]
+
+
+def test_a_where_test_bounds_its_value_through_joins_negations_chains_and_abs():
+    """Model.interval: the bounds a where's test puts on the value it compares, where its
+    branch is not chosen (NAN502 reports an exp that overflows there)."""
+    assert codes("""\
+        import torch
+        def f(x, mask):
+            a = torch.where((x <= 3) & mask, torch.exp(x), 0.0)
+            b = torch.where((x <= 3) | mask, torch.exp(x), 0.0)
+            c = torch.where(~(x > 3), torch.exp(x), 0.0)
+            d = torch.where(0 < x < 3, torch.exp(x), 0.0)
+            e = torch.where(x.abs() < 3, torch.sinh(x), 0.0)
+            g = torch.where((x > 3) & (x < 5), x, torch.exp(x))
+            h = torch.where(x < 100.0, x, torch.exp(x / 2))
+            k = torch.where(not_tested(x) < 3, torch.exp(x), 0.0)
+            return a, b, c, d, e, g, h, k
+        """) == [(3, "NAN502"), (4, "NAN502"), (5, "NAN502"), (6, "NAN502"), (7, "NAN502")]

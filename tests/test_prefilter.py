@@ -204,6 +204,23 @@ def test_a_root_counts_for_a_where_only_as_what_a_branch_holds():
     assert kept(source.replace("q @ k / math.sqrt(k.shape[-1])", "torch.sqrt(q)"), rules) is not None
 
 
+def test_a_power_counts_for_a_where_only_inside_it():
+    """`2 ** x` in a where's branch overflows for a large x; a power computed elsewhere is
+    no branch the rule reads through a name."""
+    rules = [BY_CODE["NAN502"]]
+    source = """
+        import torch
+
+        def grow(x, y):
+            s = y ** 2
+            return torch.where(x < 0, s, x)
+        """
+    assert kept(source, rules) is None
+    assert kept(source.replace("torch.where(x < 0, s, x)", "torch.where(x < 0, 2 ** x, x)"),
+                rules) is not None
+    assert kept(source.replace("y ** 2", "torch.exp(x)"), rules) is not None
+
+
 # ------------------------------------------------------------------ the module gate
 def _rule_sets():
     from flake8_nan.registry import RULES

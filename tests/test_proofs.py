@@ -76,3 +76,17 @@ class _Fake:
 def test_a_safe_bad_example_or_a_nan_good_example_fails_the_proof():
     assert outcome(_Fake, "bad")[0] is False
     assert outcome(_Fake, "good")[0] is False
+
+
+def test_each_hazard_of_an_example_with_two_is_shown():
+    """NAN502's example holds two hazards, a singular branch (x) and an overflowing one
+    (y): each gradient is NaN in the bad example and finite in the fixed one, so neither
+    half rides on the other's proof."""
+    from flake8_nan.proofs import execute, finite
+    rule = next(r for r in RULES if r.code == "NAN502")
+    bad, good = execute(rule.bad)["out"], execute(rule.good)["out"]
+    assert len(bad) == len(good) == 2
+    assert not any(finite(g) for g in bad), bad
+    assert all(finite(g) for g in good), good
+    lines = {r.line for r in check_source(rule.bad) if r.code == "NAN502"}
+    assert lines == {3, 5}, lines

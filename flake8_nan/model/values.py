@@ -12,7 +12,7 @@ through it.  Names carry the range they were bound with.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import libcst as cst
 
@@ -422,6 +422,74 @@ class Values:
         d = self.const(other) if other is not None else None
         return d is not None and d.value == c.value
 
+    # ------------------------------------------------------------------ bounds
+    def interval(self, cond: cst.BaseExpression, value: cst.CSTNode,
+                 holds: bool) -> Optional[tuple[Optional[Bound], Optional[Bound]]]:
+        """(lower, upper): the bounds that `cond` being `holds` puts on `value`, each None
+        where the test leaves that side open: `x <= t` holding gives (None, t), failing
+        (t, None).  The test may be a comparison (chained, negated, joined with `&`, `|`,
+        `and`, `or`) or a mask bound to one (`keep = x <= t`).  None where it compares
+        nothing with `value`."""
+        return self._interval(cond, value, holds, 0)
+
+    def _interval(self, cond, value, holds: bool, depth: int):
+        if depth > 8:  # a handful of joined tests at most
+            return None
+        if isinstance(cond, (cst.BooleanOperation, cst.BinaryOperation)) and \
+                isinstance(cond.operator, _JOINS):
+            every = isinstance(cond.operator, (cst.And, cst.BitAnd)) == holds
+            sides = [self._interval(c, value, holds, depth + 1) for c in (cond.left, cond.right)]
+            return _joined(sides, every)
+        if isinstance(cond, cst.UnaryOperation) and isinstance(cond.operator, (cst.Not, cst.BitInvert)):
+            return self._interval(cond.expression, value, not holds, depth + 1)
+        test = self._test_of(cond)
+        if test is None:
+            return None
+        sides, left = [], test.left
+        for target in test.comparisons:  # `lo < x < hi` holds where each pair does
+            op, other, first = type(target.operator), target.comparator, left
+            left = target.comparator
+            if _same(value, other) or self._abs_of(other, value):
+                op, other, first = _MIRROR.get(op), first, other
+            elif not (_same(value, first) or self._abs_of(first, value)):
+                op = None
+            if op is not None and not holds:
+                op = _NEGATE.get(op)
+            if op not in _BOUNDS:
+                sides.append(None)
+                continue
+            c = self.const(other)
+            bound = Bound(other, c.value if c is not None else None)
+            if _same(value, first):
+                sides.append(_BOUNDS[op](bound))
+            elif op in (cst.LessThan, cst.LessThanEqual, cst.Equal):  # |x| < t: -t < x < t
+                below = cst.UnaryOperation(operator=cst.Minus(), expression=other)
+                sides.append((Bound(below, None if c is None else -c.value), bound))
+            else:
+                sides.append((None, None))
+        return _joined(sides, holds)
+
+    def _abs_of(self, expr: cst.CSTNode, value: cst.CSTNode) -> bool:
+        """Whether `expr` is the absolute value of `value`: `x.abs()`, `torch.abs(x)`."""
+        op = self.call_op(expr) if isinstance(expr, cst.Call) else None
+        return op is not None and op.name == "abs" and op.subject is not None and \
+            _same(value, op.subject)
+
+    def bounded_above(self, expr: cst.CSTNode) -> bool:
+        """`-x.abs()`, `-F.relu(x)`, `x - x.max()`, `x.clamp(max=20)`, or a name bound to
+        one: a value with a ceiling, which an exp of cannot overflow past."""
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            expr = self.bound_value(expr) or expr
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            inner = self.value_range(expr.expression)
+            return inner.positive or bool(inner.zero and not inner.negative)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Subtract):
+            o = self.origin(expr.right)
+            return o is not None and o.kind in ("max", "amax", "logsumexp")
+        op = self.call_op(expr)
+        return op is not None and op.name in ("clamp", "clamp_max") and (
+            op.name == "clamp_max" or op.arg(2, "max") is not None)
+
     def _guarded(self, expr: cst.CSTNode) -> bool:
         """Whether a guard the code has passed proves `expr` != 0: an early exit on its zero
         case earlier in the function, or an enclosing `if`/conditional expression."""
@@ -676,6 +744,52 @@ def _inside(node: cst.CSTNode, region: cst.CSTNode) -> bool:
             return True
         todo.extend(traverse.children(n))
     return False
+
+
+class Bound(NamedTuple):
+    """A bound a test puts on a value: the expression it is compared with, and that
+    expression's constant value where known."""
+    node: cst.CSTNode
+    value: Optional[float]
+
+
+_JOINS = (cst.And, cst.Or, cst.BitAnd, cst.BitOr)
+# (lower, upper) where `value <op> bound` holds
+_BOUNDS = {cst.GreaterThan: lambda b: (b, None), cst.GreaterThanEqual: lambda b: (b, None),
+           cst.LessThan: lambda b: (None, b), cst.LessThanEqual: lambda b: (None, b),
+           cst.Equal: lambda b: (b, b), cst.NotEqual: lambda b: (None, None)}
+
+
+def _joined(sides: list, every: bool):
+    """The interval where every one of `sides` holds (`every`), or any one does; a side
+    that says nothing of the value (None) leaves it whatever it was (every) or anything
+    (any)."""
+    known = [s for s in sides if s is not None]
+    if not known:
+        return None
+    if every:
+        return (_pick([s[0] for s in known], max), _pick([s[1] for s in known], min))
+    if len(known) < len(sides):
+        return (None, None)
+    return (_loosest([s[0] for s in known], min), _loosest([s[1] for s in known], max))
+
+
+def _pick(bounds: list, tighter) -> Optional[Bound]:
+    """The tightest of several bounds that all hold: one of known value where any is."""
+    found = [b for b in bounds if b is not None]
+    valued = [b for b in found if b.value is not None]
+    if valued:
+        return tighter(valued, key=lambda b: b.value)
+    return found[0] if found else None
+
+
+def _loosest(bounds: list, looser) -> Optional[Bound]:
+    """The bound of a union: open where any side is, unknown where any value is."""
+    if any(b is None for b in bounds):
+        return None
+    if any(b.value is None for b in bounds):
+        return next(b for b in bounds if b.value is None)
+    return looser(bounds, key=lambda b: b.value)
 
 
 _MIRROR = {cst.GreaterThan: cst.LessThan, cst.LessThan: cst.GreaterThan,

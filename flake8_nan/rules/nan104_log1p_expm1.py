@@ -82,7 +82,7 @@ out = F.softplus(x)
         if origin is not None and origin.kind == "exp" and self._natural(origin.node, "exp", _EXPS):
             exp = self.model.call_op(origin.node)
             operand = exp.subject if exp is not None else None
-            if operand is None or not (self._bounded_above(operand) or self._tested(node, operand)):
+            if operand is None or not (self.model.bounded_above(operand) or self._tested(node, operand)):
                 inner = self.short(operand) if operand is not None else "x"
                 what = "log1p(exp(x))" if log1p else "log(1 + exp(x))"
                 self.report(node, f"{what} overflows to inf for x > 88.7 in float32 (11 in "
@@ -196,19 +196,6 @@ out = F.softplus(x)
         names = self.__dict__.get("_where_tests", {}).get(id(node))
         return bool(names) and not names.isdisjoint(traverse.names(operand))
 
-    def _bounded_above(self, x: cst.BaseExpression) -> bool:
-        """`-x.abs()`, `-F.relu(x)`, `x - x.max()`, `x.clamp(max=20)`: an exp of it cannot
-        overflow."""
-        if isinstance(x, cst.UnaryOperation) and isinstance(x.operator, cst.Minus):
-            inner = self.model.value_range(x.expression)
-            return inner.positive or bool(inner.zero and not inner.negative)
-        if isinstance(x, cst.BinaryOperation) and isinstance(x.operator, cst.Subtract):
-            o = self.model.origin(x.right)
-            return o is not None and o.kind in ("max", "amax", "logsumexp")
-        op = self.model.call_op(x)
-        return op is not None and op.name in ("clamp", "clamp_max") and (
-            op.name == "clamp_max" or op.arg(2, "max") is not None)
-
     def _one_plus(self, arg) -> Optional[cst.BaseExpression]:
         """x in `1 + x`, `x + 1`, `1. + x`; None otherwise, and when x is a constant
         (`math.e`) or a whole number (a count, `floor(...)`): 1 + x is then exact."""
@@ -230,4 +217,3 @@ out = F.softplus(x)
         name = func.attr.value if isinstance(func, cst.Attribute) else \
             func.value if isinstance(func, cst.Name) else None
         return name in _WHOLE
-
