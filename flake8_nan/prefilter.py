@@ -82,6 +82,8 @@ def instance_names(cls: str) -> tuple[str, str]:
     `aux_head` and `head` for `AuxHead`."""
     words = _CAMEL.sub("_", cls).lower()
     return words, words.rsplit("_", 1)[-1]
+
+
 _TENSOR_METHODS = frozenset(METHODS)
 # Regular expressions that begin with a lookbehind are tried at every character:
 # these begin with what they look for and check what precedes it afterwards.

@@ -70,9 +70,9 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         # were a schedule that always holds two steps and a scoring of one enrolled speaker)
         size = self._size_less_one(denominator) if self.options.strict else None
         if size is not None:
+            bare = self.snippet(self.model.unwrapped(denominator))
             self.report(denominator, f"division by {size} gives NaN/inf (a ZeroDivisionError "
-                                     f"for Python numbers); use max({self.snippet(self.model.unwrapped(denominator))}, 1) "
-                                     "or skip the case")
+                                     f"for Python numbers); use max({bare}, 1) or skip the case")
             return
         origin = self.model.origin(denominator)
         if origin is None or origin.kind not in ("sum", "count") or origin.positive:
