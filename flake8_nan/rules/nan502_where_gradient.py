@@ -13,7 +13,7 @@ import libcst as cst
 
 from .. import traverse, vocab
 from ..words import POWER_IN_WHERE, SINGULAR_IN_WHERE, SINGULAR_VALUE
-from ..model import Model, where_parts
+from ..model import Model, positional, where_parts
 from .base import Rule
 
 _SINGULAR = frozenset({*vocab.LOG_OPS, "sqrt", "rsqrt", "acos", "asin"})
@@ -53,7 +53,15 @@ def singular_operand(model: Model, node: cst.CSTNode) -> Optional[tuple[str, cst
         if origin is None or origin.kind not in _SINGULAR or not isinstance(origin.node, cst.Call):
             return None
         op = model.call_op(origin.node)
-        return (origin.kind, op.subject) if op is not None and op.subject is not None else None
+        if op is None or op.subject is None:
+            return None
+        value = model.unwrapped(model.bound_value(node) or node)
+        if value is not origin.node:
+            # made by a same-file function (`lx = _log(x)`): its operand is the callee's
+            # parameter, known here only as the call's one argument
+            args = positional(value) if isinstance(value, cst.Call) else []
+            return (origin.kind, args[0]) if len(args) == 1 and len(value.args) == 1 else None
+        return origin.kind, op.subject
     op = model.call_op(node)
     if op is None:
         return None
