@@ -179,22 +179,22 @@ out = F.softplus(x)
         cond, a, b = where_parts(op)
         if cond is None:
             return
-        names = traverse.names(cond)
         tests = self.__dict__.setdefault("_where_tests", {})
-        for branch in (a, b):
+        for branch, chosen in ((a, True), (b, False)):
             todo = [branch] if branch is not None else []
             for _ in range(400):  # a branch of a few hundred nodes at most
                 if not todo:
                     break
                 n = todo.pop()
-                tests[id(n)] = names
+                tests[id(n)] = (cond, chosen)
                 todo.extend(traverse.children(n))
 
     def _tested(self, node: cst.Call, operand: cst.BaseExpression) -> bool:
         """`torch.where(x > 20, x, torch.log(1 + torch.exp(x)))`: the value is chosen only
-        where the test bounds x (its gradient there is NAN502's concern)."""
-        names = self.__dict__.get("_where_tests", {}).get(id(node))
-        return bool(names) and not names.isdisjoint(traverse.names(operand))
+        where the test bounds x from above (its gradient there is NAN502's concern)."""
+        test = self.__dict__.get("_where_tests", {}).get(id(node))
+        bounds = test and self.model.interval(test[0], operand, test[1])
+        return bool(bounds) and bounds[1] is not None
 
     def _one_plus(self, arg) -> Optional[cst.BaseExpression]:
         """x in `1 + x`, `x + 1`, `1. + x`; None otherwise, and when x is a constant
