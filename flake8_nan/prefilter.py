@@ -265,8 +265,9 @@ def statement_words(text: str, min_eps: float, triggers: frozenset) -> set[str]:
     """The identifiers in a statement's code (no comments or prose: `code_of`), plus
     pseudo-words.  A trigger word only counts where it is read (`_read`)."""
     words = _plain_words(text, triggers)
-    for _, find in _COSTLY:
-        words |= find(text, min_eps)
+    for produced, find in _COSTLY:
+        if not produced.isdisjoint(triggers):  # a pass no rule in use reads is not made
+            words |= find(text, min_eps)
     return words
 
 
