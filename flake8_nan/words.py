@@ -36,3 +36,5 @@ SINGULAR_IN_WHERE = "<where(1/x)>"
 # a value that is a log, sqrt, rsqrt, acos or asin call (`lx = torch.log(x)`), not an
 # expression holding one (`s = q @ k / math.sqrt(d)`)
 SINGULAR_VALUE = "<=log(x)>"
+# a 0/1 mask: an identifier that names one (`mask`, `loss_mask`), a comparison, a `~`
+MASKING = "<mask>"
