@@ -3,6 +3,7 @@
     python benchmarks/precision.py                  # the table, from the judged reports
     python benchmarks/precision.py --unjudged       # also list reports nobody has judged yet
     python benchmarks/precision.py --show safe      # also list the reports judged safe, with why
+    python benchmarks/precision.py --extend-select NAN108   # also a rule off by default
 
 benchmarks/precision/<corpus>.txt holds one judged report per line:
 
@@ -14,10 +15,11 @@ not, for a reason the model could not see) or `debatable` (it depends on inputs 
 does not control).  The reason is one line.  For NAN301, an eps in tensor arithmetic that a
 float16-autocast run would lose counts as real.  Lines starting with # are comments.
 
-The table lints each pinned corpus with the rules on by default and matches every report
-to its judgment by file, line and code; precision is real / (real + safe), debatable apart,
-and every report without a judgment is counted as unjudged (a stale judgment, for a report
-no longer made, is listed).
+The table lints each pinned corpus with the rules on by default (and those named with
+`--extend-select`: a rule off by default keeps its judgments for the figure its page gives)
+and matches every report to its judgment by file, line and code; precision is real /
+(real + safe), debatable apart, and every report without a judgment is counted as
+unjudged (a stale judgment, for a report no longer made, is listed).
 """
 from __future__ import annotations
 
@@ -57,11 +59,10 @@ def judgments(name: str) -> dict:
     return found
 
 
-def reports(name: str) -> list[tuple[str, int, str, str]]:
-    """(path in the corpus, line, code, message) of the default rules' reports."""
+def reports(name: str, rules) -> list[tuple[str, int, str, str]]:
+    """(path in the corpus, line, code, message) of the reports of `rules`."""
     _, paths = corpus.resolve(name)
     base = corpus.root(name) if name in corpus.PINS else None
-    default = tuple(r for r in RULES if r.default_enabled)
     out = []
     for path in paths:
         source = path.read_text(encoding="utf-8", errors="replace")
@@ -70,7 +71,7 @@ def reports(name: str) -> list[tuple[str, int, str, str]]:
         except (SyntaxError, ValueError):
             continue
         rel = path.relative_to(base).as_posix() if base else path.as_posix()
-        out += [(rel, r.line, r.code, r.message) for r in check_source(source, tree, Options(), default)]
+        out += [(rel, r.line, r.code, r.message) for r in check_source(source, tree, Options(), rules)]
     return out
 
 
@@ -79,14 +80,21 @@ def main(argv=None) -> int:
     parser.add_argument("corpora", nargs="*", help="pinned corpus names (default: every one "
                         "with a judgments file)")
     parser.add_argument("--unjudged", action="store_true", help="list the reports without a judgment")
+    parser.add_argument("--extend-select", default="", metavar="CODES",
+                        help="also lint with these rules off by default (comma-separated): their "
+                        "judgments are kept for the figure on their rule page")
     parser.add_argument("--show", choices=VERDICTS, action="append", default=[],
                         help="list the reports with this verdict and its reason (repeatable)")
     args = parser.parse_args(argv)
     names = args.corpora or sorted(p.stem for p in JUDGED.glob("*.txt"))
+    extra = {c.strip() for c in args.extend_select.split(",") if c.strip()}
+    rules = tuple(r for r in RULES if r.default_enabled or r.code in extra)
+    codes = {r.code for r in rules}
     totals: dict = collections.defaultdict(collections.Counter)
     for name in names:
-        judged = judgments(name)
-        made = reports(name)
+        # the judgments of a rule not in use are neither matched nor stale
+        judged = {k: v for k, v in judgments(name).items() if k[2] in codes}
+        made = reports(name, rules)
         seen = set()
         per_code: dict = collections.defaultdict(collections.Counter)
         missing, shown = [], []

@@ -40,8 +40,9 @@ from typing import Callable, NamedTuple, Optional, Sequence
 
 from . import ranges
 from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
-from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, MIN_REDUCTION, NAMED_POWER,
-                    NAN_TEXT, PER_BATCH, POWER_IN_WHERE, PROBABILITY, REDUCED_SELECTION, REGROUPED,
+from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, MASKING, MIN_REDUCTION,
+                    NAMED_POWER, NAN_TEXT, PER_BATCH, POWER_IN_WHERE, PROBABILITY,
+                    REDUCED_SELECTION, REGROUPED,
                     REGROUPING_METHODS, ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE,
                     SQRT_REDUCE, TINY, ZERO_REACHING, ZERO_REACHING_WORDS)
 
@@ -273,8 +274,9 @@ def statement_words(text: str, min_eps: float, triggers: frozenset) -> set[str]:
     """The identifiers in a statement's code (no comments or prose: `code_of`), plus
     pseudo-words.  A trigger word only counts where it is read (`_read`)."""
     words = _plain_words(text, triggers)
-    for _, find in _COSTLY:
-        words |= find(text, min_eps)
+    for produced, find in _COSTLY:
+        if not produced.isdisjoint(triggers):  # a pass no rule in use reads is not made
+            words |= find(text, min_eps)
     return words
 
 
@@ -449,6 +451,16 @@ def _top_level_operator(value: str) -> bool:
     return False
 
 
+def _mask_words(text: str, min_eps: float) -> set[str]:
+    if "~" in text or _COMPARISON.search(text) or "mask" in text.lower() and \
+            any(ranges.names_mask(w) for w in _WORD.findall(text)):
+        return {MASKING}
+    return set()
+
+
+_COMPARISON = re.compile(r"[!=<>]=|[^<>\-][<>](?![<>=])")
+
+
 def _nan_words(text: str, min_eps: float) -> set[str]:
     if ("nan" in text or "NaN" in text or "NAN" in text) and _NAN_STRING.search(text):
         return {NAN_TEXT}
@@ -483,6 +495,7 @@ _COSTLY = ((frozenset({TINY, BIG, ROOT, NAMED_POWER, FRACTION}), _number_words),
            (frozenset({REDUCED_SELECTION}), _selection_words),
            (frozenset({SELF_COMPARE}), _compare_words),
            (frozenset({NAN_TEXT}), _nan_words),
+           (frozenset({MASKING}), _mask_words),
            (frozenset({SINGULAR_IN_WHERE, POWER_IN_WHERE}), _where_words),
            (frozenset({SINGULAR_VALUE}), _value_words))
 _COSTLY_WORDS = frozenset().union(*(produced for produced, _ in _COSTLY))

@@ -188,6 +188,10 @@ def names_per_batch(name: str) -> bool:
     return _PER_BATCH_NAME.search(name) is not None
 
 
+def names_mask(name: str) -> bool:
+    return _MASK_NAME.search(name) is not None
+
+
 def of_name(name: str) -> Range:
     """`probs`, `p_fake_prob`, `likelihood`: a probability, which can be 0; `mask`,
     `attn_mask`: a mask."""

@@ -6,6 +6,7 @@ from .rules.nan104_log1p_expm1 import Log1pExpm1
 from .rules.nan105_logsumexp import LogSumExp
 from .rules.nan106_filtered_nonfinite import FilteredNonFinite
 from .rules.nan107_xlogx import XLogX
+from .rules.nan108_masked_by_multiplication import MaskedByMultiplication
 from .rules.nan201_divide_by_sum import DivideBySum
 from .rules.nan202_divide_by_norm import DivideByNorm
 from .rules.nan203_mean_of_selection import MeanOfSelection
@@ -36,6 +37,7 @@ RULES = (
     LogSumExp,
     FilteredNonFinite,
     XLogX,
+    MaskedByMultiplication,
     DivideBySum,
     DivideByNorm,
     MeanOfSelection,

@@ -38,3 +38,5 @@ POWER_IN_WHERE = "<where(c ** x)>"
 # a value that is a log, sqrt, rsqrt, acos or asin call (`lx = torch.log(x)`), not an
 # expression holding one (`s = q @ k / math.sqrt(d)`)
 SINGULAR_VALUE = "<=log(x)>"
+# a 0/1 mask: an identifier that names one (`mask`, `loss_mask`), a comparison, a `~`
+MASKING = "<mask>"
