@@ -27,6 +27,7 @@ from .rules.nan601_missing_attention_mask import MissingAttentionMask
 from .rules.nan602_clip_scaled_gradients import ClipScaledGradients
 from .rules.nan603_unclipped_step import UnclippedStep
 from .rules.nan604_summed_loss import SummedLoss
+from .rules.nan605_unchecked_grad_norm import UncheckedGradNorm
 from .rules.nan701_compare_with_nan import CompareWithNan
 
 RULES = (
@@ -59,6 +60,7 @@ RULES = (
     ClipScaledGradients,
     UnclippedStep,
     SummedLoss,
+    UncheckedGradNorm,
     CompareWithNan,
 )
 

@@ -4,6 +4,7 @@ Every spelling of an operation maps onto one operation name, so rules speak
 of operations ("log", "softmax", "sum") and never of spellings.
 """
 import re
+from typing import Optional
 
 
 _F = "torch.nn.functional"
@@ -185,6 +186,47 @@ MODULE_BASES = frozenset({
 })
 # Containers whose instances apply their layers in order: the last one decides.
 SEQUENTIAL = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
+
+# ------------------------------------------------------------------- training steps
+# The gradient clipping of torch.nn.utils that returns the total norm of the gradients.
+GRAD_NORM_CLIPS = frozenset(f"torch.nn.utils.{m}{n}" for m in ("", "clip_grad.")
+                            for n in ("clip_grad_norm_", "clip_grad_norm"))
+# Optimizer classes (the last part of the qualified name, in any library) by whether one
+# step's size is bounded whatever the gradient.  SGD-style steps are the gradient times the
+# learning rate; Adam-style ones divide it by a running root mean square of the gradients,
+# or take its sign, and move each weight by about the learning rate at most.
+UNBOUNDED_OPTIMIZERS = frozenset({"SGD", "ASGD", "LBFGS", "FusedSGD", "SGDW", "SGDP"})
+BOUNDED_OPTIMIZERS = frozenset({
+    "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "RMSprop", "Adagrad", "Adadelta",
+    "Adafactor", "Rprop", "Muon", "Lamb", "LAMB", "FusedLamb", "FusedLAMB", "Lion", "Adan",
+    "NovoGrad", "Novograd", "AdaBelief", "AdaBound", "Prodigy", "Sophia", "LARS", "Lars",
+})
+# what a class whose name holds one of these is (FusedAdam, AdamW8bit, PagedLion8bit)
+_BOUNDED_PARTS = ("Adam", "Lion")
+
+
+def optimizer_bounded(qualname: Optional[str]) -> Optional[bool]:
+    """Whether the optimizer class `qualname` bounds the size of a step (False: SGD and its
+    like); None where it names no optimizer class known here."""
+    if not qualname:
+        return None
+    name = qualname.rsplit(".", 1)[-1]
+    if name in UNBOUNDED_OPTIMIZERS:
+        return False
+    if name in BOUNDED_OPTIMIZERS or any(part in name for part in _BOUNDED_PARTS):
+        return True
+    return None
+
+
+# what a text that names one of them holds (the pre-filter's context words)
+OPTIMIZER_WORDS = UNBOUNDED_OPTIMIZERS | BOUNDED_OPTIMIZERS | frozenset(_BOUNDED_PARTS)
+
+
+def may_name_optimizer(word: str) -> bool:
+    """Whether an identifier can be the name of an optimizer class (before asking what
+    it refers to)."""
+    return word in OPTIMIZER_WORDS or any(part in word for part in _BOUNDED_PARTS)
+
 
 # ----------------------------------------------------------------- other frameworks
 # NumPy/SciPy, JAX and TensorFlow spell the same operations; each maps onto the

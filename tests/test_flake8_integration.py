@@ -125,7 +125,9 @@ def test_per_file_ignores(tmp_path):
 
 def test_opinionated_rules_are_off_unless_named(tmp_path):
     (tmp_path / "m.py").write_text(
-        "def train(model, optimizer, x):\n    loss = model(x).sum()\n    loss.backward()\n"
+        "import torch\n\n\ndef train(model, x):\n"
+        "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    loss = model(x).sum()\n    loss.backward()\n"
         "    optimizer.step()\n\n\ndef my_loss(x):\n    return (x ** 2).sum()\n")
     assert codes(flake8("--isolated", "m.py", cwd=tmp_path).stdout) == []
     assert codes(flake8("--isolated", "--select", "NAN", "m.py", cwd=tmp_path).stdout) == []

@@ -299,13 +299,41 @@ def test_a_class_whose_hazard_is_in_a_nested_class_is_kept():
 
         class Outer:
             class Inner:
-                def test_step(self, model, opt, x):
+                def test_step(self, model, x):
+                    opt = torch.optim.SGD(model.parameters(), lr=0.1)
                     model(x).sum().backward()
                     opt.step()
         """)
     rules = [BY_CODE["NAN603"]]
     assert kept(source, rules) is not None
     assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) != []
+
+
+@pytest.mark.parametrize("between,cls,reported", [("clip(model)", "SGD", False),
+                                                  ("pass", "SGD", True),
+                                                  ("pass", "AdamW", False)])
+def test_nan603_reads_clipping_helpers_and_optimizers_where_no_trigger_meets(between, cls, reported):
+    """A function that clips and a construction of the optimizer decide NAN603 from
+    statements where its trigger words do not meet: both parses read them."""
+    source = textwrap.dedent(f"""
+        import torch
+
+        def clip(model):
+            torch.nn.utils.clip_grad_value_(model.parameters(), 1.0)
+
+        def train(model, optimizer, loss):
+            loss.backward()
+            {between}
+            optimizer.step()
+
+        def build(model):
+            return torch.optim.{cls}(model.parameters(), lr=0.1)
+        """)
+    rules = [BY_CODE["NAN603"]]
+    assert "clip_grad_value_" in kept(source, rules) and cls in kept(source, rules)
+    fast = check_source(source, rules=rules)
+    assert fast == check_source(source, rules=rules, full=True)
+    assert [r.line for r in fast] == ([10] if reported else [])
 
 
 LONG_BLOCKS = {
