@@ -701,6 +701,19 @@ def _statements_at(body: list, line: int) -> list:
     return []
 
 
+def _import_aliases(body, wanted: frozenset) -> dict[str, str]:
+    """`ln` -> `log` for `from torch import log as ln`, at the top of a module (or in
+    its top-level `if`/`try`), for the names some rule in use reads."""
+    out = {}
+    for n in (n for stmt in body if _may_import(stmt) for n in ast.walk(stmt)):
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            for a in n.names:
+                name = a.name.rsplit(".", 1)[-1]
+                if a.asname and a.asname != name and name in wanted:
+                    out[a.asname] = name
+    return out
+
+
 def _hf_names(body, source: str) -> set[str]:
     names: set[str] = set()
     if "transformers" not in source:
@@ -965,6 +978,7 @@ class _Selection:
         self.rules = _rules(rules, strict)
         self.min_eps = min_eps
         self.hf = _hf_names(self.body, source)
+        self.aliases = _import_aliases(self.body, self.rules.any_word)
         self.code_text = code_of(source)
         self.lines: list[str] = []  # the source's lines and the code's, read by `run`
         self.code: list[str] = []
@@ -979,6 +993,7 @@ class _Selection:
     def words_of(self, first: int, last: int, bound_names=()) -> set[str]:
         text = "".join(self.code[first - 1:last])
         words = statement_words(text, self.min_eps, self.rules.any_word)
+        self._unalias(words)
         if self.rules.context and any(c in text for c in self.rules.context):
             words.add(CONTEXT)  # often a keyword: `gradient_clip_val=`
         for pseudo, names in self.named.items():
@@ -1009,11 +1024,17 @@ class _Selection:
         while they can still make the difference."""
         text, rules = self.code_text, self.rules
         words = _plain_words(text, rules.any_word)
+        self._unalias(words)
         if self.hf:
             words.add(HF)
         if rules.context and any(c in text for c in rules.context):
             words.add(CONTEXT)
         return gate(words, rules.triggers, lambda find: find(text, self.min_eps))
+
+    def _unalias(self, words: set[str]) -> None:
+        """`ln` of `from torch import log as ln` is read as `log`."""
+        if self.aliases and not words.isdisjoint(self.aliases):
+            words.update(self.aliases[w] for w in words.intersection(self.aliases))
 
     def _hit(self, words: set[str]) -> bool:
         return bool(self.tainted and not words.isdisjoint(self.tainted)) or \

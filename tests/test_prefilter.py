@@ -481,3 +481,16 @@ def test_the_strict_level_reads_what_its_own_triggers_ask_for():
         fast = check_source(source, tree, options, rules)
         assert fast == check_source(source, tree, options, rules, full=True)
         assert [r.code for r in fast] == (["NAN104"] if strict else [])
+
+
+def test_a_name_imported_under_another_name_is_read_as_its_own():
+    source = textwrap.dedent("""
+        import torch.nn.functional as F
+        from torch import log as ln
+
+        def f(x):
+            return ln(F.softmax(x, -1))
+        """)
+    fast = check_source(source)
+    assert fast == check_source(source, full=True)
+    assert [(r.line, r.code) for r in fast] == [(6, "NAN102")]
