@@ -16,7 +16,10 @@ from the module with its comments and prose strings blanked.
   reads (and of what `__init__` assigns to the `self.x` it reads), meet
   every trigger set of some rule (`Rule.triggers`).  A rule whose evidence
   lies in statements that bind nothing the reported one reads
-  (`Rule.scope = "function"`) is matched against the whole function.
+  (`Rule.scope = "function"`) is matched against the whole function; one whose
+  evidence may lie in another function of the module (`Rule.scope = "module"`)
+  is matched against the whole module, and where the module meets its triggers
+  every function that holds a word of them is kept whole.
 - A kept statement keeps what it depends on: in its function, the
   statements that bind or test the local names it reads, the returns and
   the last statement (what the model knows of a call of the function); in
@@ -40,10 +43,10 @@ from typing import Callable, NamedTuple, Optional, Sequence
 
 from . import ranges
 from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
-from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, MASKING, MIN_REDUCTION,
-                    NAMED_POWER, NAN_TEXT, PER_BATCH, POWER_IN_WHERE, PROBABILITY,
-                    REDUCED_SELECTION, REGROUPED,
-                    REGROUPING_METHODS, ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE,
+from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, INF, INF_WORDS, MASKING,
+                    MIN_REDUCTION, NAMED_POWER, NAN_TEXT, PER_BATCH, POWER_IN_WHERE, PROBABILITY,
+                    REDUCED_SELECTION, REGROUPED, REGROUPING_METHODS, ROOT, SELF_COMPARE,
+                    SINGULAR_IN_WHERE, SINGULAR_VALUE,
                     SQRT_REDUCE, TINY, ZERO_REACHING, ZERO_REACHING_WORDS)
 
 PIECE_LINES = 100  # the size of the pieces the engine parses (libcst holds ~14 KB a line
@@ -91,6 +94,7 @@ _TENSOR_METHODS = frozenset(METHODS)
 _NUMBER = re.compile(r"\.?\d[\d_]*(?:\.[\d_]*)?(?:[eE][-+]?\d+)?")
 _POWER_OF_LITERAL = re.compile(r"\*\*\s*\(?\s*[-+]?\s*[\d.]")  # `** -8` in `10 ** -8`
 _NAN_STRING = re.compile(r"[\"']\s*[+-]?nan\s*[\"']", re.I)
+_INF_STRING = re.compile(r"[\"']\s*[+-]?inf(?:inity)?\s*[\"']", re.I)
 _ROOT = re.compile(r"\*\*\s*\(?\s*(?:-|\d*\.\d|[\d.]+\s*/)")
 _NAMED_POWER = re.compile(r"\*\*\s*\(?\s*[^\W\d]")
 _FRACTION = re.compile(r"\*\*\s*\(?\s*(?:0?\.\d|1\.?\s*/)")
@@ -154,7 +158,8 @@ def _quiet(m: re.Match) -> str:
         return ""
     start = m.start()
     prefix = m.string[max(start - 2, 0):start].lower()
-    if prefix.endswith("f") or prefix == "fr" or _NAME_STRING.match(s) or _NAN_STRING.fullmatch(s):
+    if prefix.endswith("f") or prefix == "fr" or _NAME_STRING.match(s) or _NAN_STRING.fullmatch(s) \
+            or _INF_STRING.fullmatch(s):
         return s
     if "\n" in s or "\r" in s:
         return '""' + "".join(_LINE_BREAK.findall(s))
@@ -292,6 +297,8 @@ def _plain_words(text: str, triggers: frozenset) -> set[str]:
         words.add(SQRT_REDUCE)
     if not words.isdisjoint(ZERO_REACHING_WORDS):
         words.add(ZERO_REACHING)
+    if not words.isdisjoint(INF_WORDS):
+        words.add(INF)
     if not words.isdisjoint(REGROUPING_METHODS) and _regrouped(text):
         words.add(REGROUPED)
     if not words.isdisjoint(WORD_ALIASES):  # `tf.reduce_sum` is a sum
@@ -919,6 +926,7 @@ class _Rules:
                 for r in rules]
         self.statement = [t for r, t in sets if t and r.scope == "statement"]
         self.function = [t for r, t in sets if t and r.scope != "statement"]
+        self.module = [t for r, t in sets if t and r.scope == "module"]
         self.triggers = self.statement + self.function
         self.any_word = frozenset().union(*(g for t in self.triggers for g in t))
         self.context = frozenset().union(*(r.context for r in rules))
@@ -938,6 +946,12 @@ class _Rules:
 
     def statement_met(self, words: set[str]) -> bool:
         return not words.isdisjoint(self.any_word) and self._met(self.statement, words)
+
+    def module_words(self, words: set[str]) -> frozenset:
+        """The words of the rules of module scope whose triggers the module's `words` meet:
+        a function that holds one of them is kept whole."""
+        return frozenset().union(*(g for t in self.module if all(not words.isdisjoint(g) for g in t)
+                                   for g in t))
 
 
 _RULE_SETS: dict[tuple, _Rules] = {}
@@ -983,12 +997,15 @@ class _Selection:
         self.lines: list[str] = []  # the source's lines and the code's, read by `run`
         self.code: list[str] = []
         self.tainted: set[str] = set()  # module-level names bound by a kept statement
-        self.named: dict[str, set[str]] = {TINY: set(), BIG: set()}  # constants by pseudo-word
+        # constants by pseudo-word
+        self.named: dict[str, set[str]] = {TINY: set(), BIG: set(), INF: set()}
         self.defined: dict[str, ast.stmt] = {}  # module-level functions and classes
         self.instances: dict[str, list[str]] = {}  # a parameter's name -> classes it may hold
         self.instance_classes: set[str] = set()  # classes a kept parameter's name may hold
         self._returned: dict[ast.stmt, set[str]] = {}
         self.members: dict[int, list[int]] = {}  # a class's first line -> where it may be cut
+        # the words that keep a function whole, for the rules of module scope the module meets
+        self.module_any: frozenset = frozenset()
 
     def words_of(self, first: int, last: int, bound_names=()) -> set[str]:
         text = "".join(self.code[first - 1:last])
@@ -1029,12 +1046,20 @@ class _Selection:
             words.add(HF)
         if rules.context and any(c in text for c in rules.context):
             words.add(CONTEXT)
+        if rules.module:
+            self.module_any = rules.module_words(words)
         return gate(words, rules.triggers, lambda find: find(text, self.min_eps))
 
     def _unalias(self, words: set[str]) -> None:
         """`ln` of `from torch import log as ln` is read as `log`."""
         if self.aliases and not words.isdisjoint(self.aliases):
             words.update(self.aliases[w] for w in words.intersection(self.aliases))
+
+    def _whole_function(self, words: set[str]) -> bool:
+        """Whether a function (or a class, a statement) with these words is kept whole for
+        the rules of function or module scope."""
+        return self.rules.function_met(words) or CONTEXT in words or bool(
+            self.module_any and not words.isdisjoint(self.module_any))
 
     def _hit(self, words: set[str]) -> bool:
         return bool(self.tainted and not words.isdisjoint(self.tainted)) or \
@@ -1046,7 +1071,7 @@ class _Selection:
         """The parts of a function to keep: those where a rule can report and what they
         depend on; None when there is none.  `whole_words` is what the function reads
         altogether (its evidence included), for the rules of function scope."""
-        if self.rules.function_met(whole_words) or CONTEXT in whole_words:
+        if self._whole_function(whole_words):
             return list(range(f.parts))
         hits = set(seeds)
         if self._hit(whole_words):
@@ -1075,7 +1100,7 @@ class _Selection:
                 own.append(self.words_of(_first_line(m), m.end_lineno))
         everything = header_words.union(*own)
         forward = next((k for k, f in funcs.items() if f.fn.name == "forward"), None)
-        if not (self._hit(everything) or self.rules.function_met(everything)
+        if not (self._hit(everything) or self._whole_function(everything)
                 or seeded and forward is not None):
             return None, everything
         init = next((k for k, f in funcs.items() if f.fn.name == "__init__"), None)
@@ -1117,8 +1142,8 @@ class _Selection:
                 kept[k] = parts
         # a member that is not a function (a nested class, a statement) is kept whole:
         # when it can be reported on, the class is worth parsing for it alone
-        if not kept and not any(k not in funcs and (self._hit(w) or self.rules.function_met(w)
-                                                    or CONTEXT in w) for k, w in enumerate(own)):
+        if not kept and not any(k not in funcs and (self._hit(w) or self._whole_function(w))
+                                for k, w in enumerate(own)):
             return None, everything
         # A kept method keeps the methods it calls through self (what they return may
         # matter) and the statements of `__init__` that assign what it reads.
@@ -1206,7 +1231,8 @@ class _Selection:
                 words = set(targets[i])
             else:
                 words = self.words_of(_first_line(stmt), stmt.end_lineno, targets[i])
-                hit = self._hit(words) or rules.function_met(words)
+                hit = self._hit(words) or rules.function_met(words) or bool(
+                    self.module_any and not words.isdisjoint(self.module_any))
             if t in _DEFINITIONS:
                 self.defined[stmt.name] = stmt
                 if t is ast.ClassDef:

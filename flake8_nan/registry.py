@@ -16,6 +16,7 @@ from .rules.nan301_tiny_eps import TinyEps
 from .rules.nan302_float16_overflow_fill import Float16OverflowFill
 from .rules.nan303_neg_inf_softmax import NegInfSoftmax
 from .rules.nan304_half_optimizer_eps import HalfOptimizerEps
+from .rules.nan305_neg_inf_loss import NegInfIntoLoss
 from .rules.nan403_bce_on_sigmoid import BCEOnSigmoid
 from .rules.nan404_nll_on_probabilities import LossOnProbabilities
 from .rules.nan4xx_kl_div import KLDivInputNotLog, KLDivTargetSpace
@@ -48,6 +49,7 @@ RULES = (
     Float16OverflowFill,
     NegInfSoftmax,
     HalfOptimizerEps,
+    NegInfIntoLoss,
     KLDivInputNotLog,
     KLDivTargetSpace,
     BCEOnSigmoid,

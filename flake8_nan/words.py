@@ -31,6 +31,10 @@ ABS_MAX = "<abs-max>"  # `x.abs().max()`: abs and max in one statement
 SQRT_REDUCE = "<sqrt-reduce>"  # sqrt with a sum or a var: a norm or a std written out
 CONTEXT = "<context>"  # a context word of some rule (Rule.context)
 NAN_TEXT = "<nan>"  # the string "nan" (any case, signed): float("nan")
+# an infinity written: `float("-inf")`, `math.inf`, `-np.inf`, `torch.inf`, or a name bound
+# to one at module level
+INF = "<inf>"
+INF_WORDS = frozenset({"inf", "Inf", "INF", "infty", "infinity", "Infinity", "NINF"})
 # a division, a root or a singular call in the arguments of a `where` (or before `.where`)
 SINGULAR_IN_WHERE = "<where(1/x)>"
 # a power `**` in the arguments of a `where` (or before `.where`): `10 ** x` overflows

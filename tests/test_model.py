@@ -322,3 +322,31 @@ def test_a_where_test_bounds_its_value_through_joins_negations_chains_and_abs():
             k = torch.where(not_tested(x) < 3, torch.exp(x), 0.0)
             return a, b, c, d, e, g, h, k
         """) == [(3, "NAN502"), (4, "NAN502"), (5, "NAN502"), (6, "NAN502"), (7, "NAN502")]
+
+
+def test_neg_inf_fills_are_followed_to_a_loss():
+    # a fill on one path of an `if`, a write through a subscript or an in-place masked_fill_
+    # (the last one written is reported) and an additive mask each carry their -inf through
+    # a scale, a shape method and a log_softmax; a finite fill over them, a softmax and a
+    # triangle of the mask end it (b's own fill is NAN303's: it reaches a softmax)
+    assert codes("""\
+        import torch
+        import torch.nn.functional as F
+        def on_a_path(z, m, t):
+            if m is not None:
+                z = z.masked_fill(m, float("-inf"))
+            return -(t * F.log_softmax(z / 2.0, -1)).sum()
+        def written(z, m, t):
+            z[m] = float("-inf")
+            z.masked_fill_(m.flip(0), float("-inf"))
+            return F.kl_div(z.float().log_softmax(-1), t)
+        def additive(z, n, t):
+            bias = z.new_full((n, n), float("-inf"))
+            z = z + bias
+            return -(t * F.log_softmax(z, -1)).sum()
+        def ended(z, m, t, n):
+            a = z.masked_fill(m, float("-inf")).masked_fill(m, 0.0)
+            b = F.softmax(z.masked_fill(m, float("-inf")), -1)
+            c = z + torch.triu(torch.full((n, n), float("-inf")), 1)
+            return -(t * F.log_softmax(a, -1)).sum(), -(b * F.log_softmax(c, -1)).sum()
+        """) == [(5, "NAN305"), (9, "NAN305"), (12, "NAN305"), (17, "NAN303")]

@@ -15,6 +15,7 @@ The model is one class made of parts that can each be read alone:
 - scopes.py       bindings and the questions about names: qualname, call_op, const
 - origins.py      value origins and what is provably positive
 - definitions.py  values through same-file functions, classes and Sequentials
+- fills.py        -inf written into tensors (masked fills, additive masks), and what keeps it
 - frameworks.py   which framework a call belongs to; Keras layers and models
 """
 from __future__ import annotations
@@ -27,15 +28,16 @@ from ..ranges import Precision
 
 from .definitions import Definitions
 from .facts import (  # noqa: F401  (what rules import from the model)
-    UNKNOWN, Const, Fact, Op, Origin, Scope, _Frame, argument, dotted, fmt, has_star, keyword,
-    positional, visitor_names, where_parts)
+    UNKNOWN, Const, Fact, Fill, Op, Origin, Scope, _Frame, argument, dotted, fmt, has_star,
+    keyword, positional, visitor_names, where_parts)
+from .fills import Fills
 from .frameworks import Frameworks
 from .origins import Origins
 from .scopes import Scopes
 from .values import Values
 
 
-class Model(Scopes, Origins, Values, Definitions, Frameworks, cst.BatchableCSTVisitor):
+class Model(Scopes, Origins, Values, Definitions, Fills, Frameworks, cst.BatchableCSTVisitor):
     def get_visitors(self):
         names = Model.__dict__.get("_names") or _cache_names(Model)
         return {name: getattr(self, name) for name in names}

@@ -37,17 +37,28 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Fill:
+    """A -inf written into a tensor (model.fills): `x.masked_fill(m, -inf)`,
+    `torch.where(m, x, -inf)`, `x[m] = -inf`, `x + torch.full(..., -inf)`."""
+    value: cst.BaseExpression  # the -inf written: where a report points
+    mask: Optional[cst.BaseExpression] = None  # what selects the entries filled, where known
+    node: Optional[cst.CSTNode] = None  # the call or the statement that writes it
+
+
+@dataclass(frozen=True)
 class Fact:
     qualname: Optional[str] = None
     const: Optional[Const] = None
     origin: Optional[Origin] = None
     range: Optional[Range] = None  # what the value was when bound (model.values)
     value: Optional[cst.CSTNode] = None  # the expression it was bound to, where one was
+    fill: Optional[Fill] = None  # a -inf written into it, on some path since it was made
 
     def key(self):
         o = self.origin
         return (self.qualname, self.const and self.const.value,
-                o and (o.kind, o.positive, o.inner, o.node if o.kind == "self" else None), self.range)
+                o and (o.kind, o.positive, o.inner, o.node if o.kind == "self" else None), self.range,
+                self.fill is not None)
 
 
 UNKNOWN = Fact()

@@ -198,6 +198,7 @@ class Scopes:
             self._bind_targets(t.target, self._named(t.target, fact))
             if isinstance(t.target, cst.Subscript):
                 self._mutated(t.target)
+                self._subscript_fill(t.target, value, node)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -213,11 +214,17 @@ class Scopes:
         kept = self.value_range(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
         dtype = Range(host=kept.host, wide=kept.wide) if kept is not None and (
             kept.host or kept.wide) else None
+        # and the -inf of a fill: -inf plus, times or over a finite value stays infinite
+        before = self._name_fact(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
+        fill = before.fill if before is not None else None
+        if fill is None and isinstance(node.operator, (cst.AddAssign, cst.SubtractAssign)):
+            fill = self.neg_inf_fill(node.value)  # `scores += mask`, an additive mask
         if isinstance(target, cst.Attribute):
             if self.prescan:
-                self._bind_targets(target, Fact(origin=Origin("reassigned"), range=dtype))
+                self._bind_targets(target, Fact(origin=Origin("reassigned"), range=dtype, fill=fill))
         else:
-            self._bind_targets(target, Fact(range=dtype) if dtype is not None else UNKNOWN)
+            self._bind_targets(target, Fact(range=dtype, fill=fill) if dtype is not None or fill
+                               else UNKNOWN)
 
     def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_targets(node.target, self.fact(node.value))
@@ -263,7 +270,7 @@ class Scopes:
 
     def fact(self, expr: cst.BaseExpression) -> Fact:
         return Fact(self.qualname(expr), self.const(expr), self.origin(expr),
-                    self.value_range(expr), expr)
+                    self.value_range(expr), expr, self.neg_inf_fill(expr))
 
     def self_class(self, expr: cst.CSTNode) -> Optional[Scope]:
         """The class scope when `expr` is the `self` of a method."""
@@ -375,6 +382,7 @@ class Scopes:
         if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and \
                 call.func.attr.value.endswith("_") and not call.func.attr.value.endswith("__"):
             self._mutated(call.func.value)
+            self._method_fill(call)
         if not self.prescan or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
             return
         args = positional(call)
@@ -408,7 +416,9 @@ def _either(facts: list) -> Fact:
     facts = values or facts
     if len(facts) == 1:
         return facts[0]
+    # a -inf written on one path is there after them
+    fill = next((f.fill for f in facts if f.fill is not None), None)
     known = [f.range for f in facts if f.range is not None]
     if len(known) < len(facts):
-        return UNKNOWN
-    return Fact(range=functools.reduce(ranges.join, known))
+        return Fact(fill=fill) if fill is not None else UNKNOWN
+    return Fact(range=functools.reduce(ranges.join, known), fill=fill)
