@@ -23,7 +23,10 @@ class LogOfZero(DefersToWhere, DefersToXlogx, Rule):
         "holds no -inf and no gradient crosses the cast."
         " By default it reports where the model has evidence that the argument reaches 0 or "
         "goes below it, and the message names the evidence: a probability, a ReLU output, a "
-        "count of a mask, 1 - p of a probability, a difference, a tensor of zeros. A log of a "
+        "count of a mask, 1 - p of a probability, a difference, a cosine similarity, a tensor "
+        "of zeros. The log of a mask is -inf wherever it is False, an additive mask that "
+        "makes a softmax NaN on a row with every entry masked: it is reported with "
+        "`masked_fill` and the dtype's minimum as the fix. A log of a "
         "value whose range is unknown (a bare parameter) is reported only under "
         "`--nan-strict`: on timm 1.0.31 and transformers 5.24.0, 2 of 54 such reports were "
         "hazards real code can reach.")
@@ -68,6 +71,13 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
         if origin is not None and origin.kind == "one_minus" and origin.inner in self.deferred_one_minus:
             return
         reason = self.hazard(arg, sign=True)
+        if reason is None and self.model.value_range(self.model.unwrapped(arg)).mask:
+            # a mask holds 0 wherever it is False: its log is an additive -inf mask
+            fill = self.suggest("limit_of", node, end="min")
+            self.report(node, f"{op.name} of a mask is -inf wherever it is False: added to "
+                              "scores, a row with every entry False makes a softmax NaN; fill "
+                              f"instead: x.masked_fill(~mask.bool(), {fill})")
+            return
         if reason is None or op.method and isinstance(arg, (cst.Name, cst.Attribute)) and \
                 not self.model.value_range(arg).known:
             return  # `R.log()` of a name nothing is known of may be a Lie group's, not a tensor's
