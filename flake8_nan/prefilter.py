@@ -708,27 +708,33 @@ def _statements_at(body: list, line: int) -> list:
     return []
 
 
-def _import_aliases(body, wanted: frozenset) -> dict[str, str]:
-    """`ln` -> `log` for `from torch import log as ln`, at the top of a module (or in
-    its top-level `if`/`try`), for the names some rule in use reads."""
+def _top_imports(body) -> list:
+    """The import statements at the top of a module and in its top-level `if`/`try`:
+    walked once per module, for the aliases and the transformers names alike."""
+    return [n for stmt in body if _may_import(stmt) for n in ast.walk(stmt)
+            if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
+def _import_aliases(imports: list, wanted: frozenset) -> dict[str, str]:
+    """`ln` -> `log` for `from torch import log as ln`, for the names some rule in use
+    reads."""
     out = {}
-    for n in (n for stmt in body if _may_import(stmt) for n in ast.walk(stmt)):
-        if isinstance(n, (ast.Import, ast.ImportFrom)):
-            for a in n.names:
-                name = a.name.rsplit(".", 1)[-1]
-                if a.asname and a.asname != name and name in wanted:
-                    out[a.asname] = name
+    for n in imports:
+        for a in n.names:
+            name = a.name.rsplit(".", 1)[-1]
+            if a.asname and a.asname != name and name in wanted:
+                out[a.asname] = name
     return out
 
 
-def _hf_names(body, source: str) -> set[str]:
+def _hf_names(body, imports: list, source: str) -> set[str]:
     names: set[str] = set()
     if "transformers" not in source:
         return names
     # an import inside a function (`from transformers import BertModel` in `__init__`)
     # names a model as well as one at the top
     lines = {source.count("\n", 0, m.start()) + 1 for m in _IMPORTS_TRANSFORMERS.finditer(source)}
-    found = [n for stmt in body if _may_import(stmt) for n in ast.walk(stmt)]
+    found = list(imports)
     for line in sorted(lines)[:_MAX_IMPORT_LINES]:
         found.extend(_statements_at(body, line))
     for n in found:
@@ -991,8 +997,9 @@ class _Selection:
         self.body = getattr(tree, "body", [])
         self.rules = _rules(rules, strict)
         self.min_eps = min_eps
-        self.hf = _hf_names(self.body, source)
-        self.aliases = _import_aliases(self.body, self.rules.any_word)
+        imports = _top_imports(self.body)
+        self.hf = _hf_names(self.body, imports, source)
+        self.aliases = _import_aliases(imports, self.rules.any_word)
         self.code_text = code_of(source)
         self.lines: list[str] = []  # the source's lines and the code's, read by `run`
         self.code: list[str] = []
