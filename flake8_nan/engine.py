@@ -20,6 +20,7 @@ from . import traverse
 from .budget import DEFAULT_FILE_TIMEOUT, Stopped, seconds_for, time_limit
 from .model import Model
 from .positions import resolve
+from .callers import callers_of
 from .prefilter import PIECE_LINES, physical_lines, select
 from .ranges import Precision
 
@@ -271,8 +272,10 @@ _DEFAULT_HALF = re.compile(r"set_default_dtype\(\s*(?:torch\.)?(?:float16|half|b
 def precision_of(source: str) -> Precision:
     """The precision a module's arithmetic can run in, read from its whole text (so that a
     pre-filtered parse knows what a full one does)."""
+    no_grad, autocast_off = callers_of(source)
     return Precision(float16=_FLOAT16.search(source) is not None,
-                     default_half=_DEFAULT_HALF.search(source) is not None)
+                     default_half=_DEFAULT_HALF.search(source) is not None,
+                     no_grad_callees=no_grad, autocast_off_callees=autocast_off)
 
 
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options,

@@ -84,6 +84,9 @@ class Precision:
     float16: bool = False
     # `torch.set_default_dtype(torch.float16)`: a factory without a dtype makes float16
     default_half: bool = False
+    # functions the module calls only under no_grad, and only with autocast off
+    no_grad_callees: frozenset = frozenset()
+    autocast_off_callees: frozenset = frozenset()
 
 
 # Origin kinds (see model.Origin) whose value reaches 0, with the reason.

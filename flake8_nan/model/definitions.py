@@ -33,10 +33,13 @@ class Definitions:
         ordered = [*params.posonly_params, *params.params]
         static = any(dotted(d.decorator) in ("staticmethod", "classmethod") for d in node.decorators)
         # a module's `__init__` builds its buffers once: no backward pass goes through them
+        # a helper the module calls only in such a context runs in it
         self.no_grad.append(any(self._turns_gradient_off(d.decorator) for d in node.decorators)
-                            or node.name.value == "__init__" and outer.kind == "class")
+                            or node.name.value == "__init__" and outer.kind == "class"
+                            or node.name.value in self.precision.no_grad_callees)
         self.autocast_off.append(any(self._turns_autocast_off(d.decorator) for d in node.decorators)
-                                 or self.full_precision())
+                                 or self.full_precision()
+                                 or node.name.value in self.precision.autocast_off_callees)
         for i, p in enumerate([*ordered, *params.kwonly_params]):
             fact = _TENSOR_PARAM if self._annotated_tensor(p) else \
                 _NUMBER_PARAM if self._annotated_number(p) else self._instance_param(p, outer)

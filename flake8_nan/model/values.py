@@ -21,7 +21,8 @@ from ..ranges import NONZERO, POSITIVE, UNKNOWN, Range
 from .facts import _MAX_DEPTH, Op, keyword, positional, where_parts
 
 _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
-                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode",
+                       "torch.autograd.inference_mode"})
 _NO_GRADIENT_KINDS = frozenset({"bool", "count"})
 _PYTHON_CALLS = frozenset({"builtins.len", "builtins.float", "builtins.int", "builtins.sum",
                            "builtins.max", "builtins.min", "builtins.abs", "builtins.round"})

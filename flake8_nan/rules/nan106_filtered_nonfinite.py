@@ -10,9 +10,6 @@ from .base import Rule
 # Origins whose value is computed from their operand(s) elementwise or by a
 # reduction: a NaN/inf in the operand is one in the result.
 _CARRIED = frozenset({"sum", "mean", "nanmean", "max", "amax", "abs"})
-# No gradient flows there, so a filter is harmless.
-_NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
-                      "torch.autograd.inference_mode"})
 
 
 class FilteredNonFinite(Rule):
@@ -24,7 +21,9 @@ class FilteredNonFinite(Rule):
         "through the log or the division: the filter sends a zero gradient to the masked "
         "entry, and the log multiplies it by its derivative 1/0 = inf, and 0 * inf is NaN. "
         "Measured with p = [0, 0.5]: the filtered loss is finite and p.grad is [nan, 2]; "
-        "with `torch.log(p.clamp_min(1e-6))` p.grad is [0, 2].")
+        "with `torch.log(p.clamp_min(1e-6))` p.grad is [0, 2]. Not reported where no gradient "
+        "is taken: under `torch.no_grad()` or `inference_mode()`, in a helper the module "
+        "calls only there, in a module's `__init__`, and for NumPy.")
     bad = """\
 import torch
 p = torch.tensor([0.0, 0.5], requires_grad=True)
@@ -49,28 +48,9 @@ out = p.grad
     triggers = (frozenset({"nan_to_num", "nan_to_num_", *vocab.NONFINITE_TESTS, SELF_COMPARE}),
                 frozenset({*vocab.LOG_OPS, DIVISION, "div", "div_", "divide", "true_divide"}))
 
-    def __init__(self, model, options) -> None:
-        super().__init__(model, options)
-        self.no_grad: list[bool] = []  # per enclosing function and `with`: gradients off
-
-    def _grad_off(self, expr) -> bool:
-        func = expr.func if isinstance(expr, cst.Call) else expr
-        return self.model.qualname(func) in _NO_GRAD
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.no_grad.append(any(self._grad_off(d.decorator) for d in node.decorators))
-
-    def visit_With(self, node: cst.With) -> None:
-        self.no_grad.append(any(self._grad_off(item.item) for item in node.items))
-
-    def _leave(self, node) -> None:
-        self.no_grad.pop()
-
-    leave_FunctionDef = leave_With = _leave
-
     def visit_Call(self, node: cst.Call) -> None:
         op = self.model.call_op(node)
-        if op is None or any(self.no_grad):
+        if op is None or self.model.gradient_off():
             return
         if op.name == "nan_to_num":
             self._check(node, op.subject, "nan_to_num")
@@ -80,7 +60,7 @@ out = p.grad
             self._check(node, self._tested(op.arg(1, "mask")), "masked_fill")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if len(node.slice) == 1 and not any(self.no_grad) and isinstance(node.slice[0].slice, cst.Index):
+        if len(node.slice) == 1 and not self.model.gradient_off() and isinstance(node.slice[0].slice, cst.Index):
             index = node.slice[0].slice.value
             self._check(node, self._tested(index), "indexing", self._self_compare(index))
 

@@ -29,7 +29,10 @@ class AcosOfCosine(DefersToWhere, Rule):
         "Measured on CPU: the gradient of `torch.acos(F.cosine_similarity(a, b))` for "
         "a = [1, 0], b = [2, 0] is [nan, nan]; `torch.acos(torch.clamp(c, -1, 1))` at c = 1 "
         "has gradient -inf. In float32 `1 - 1e-8` rounds to 1, so such a clamp is still "
-        "[-1, 1]; `clamp(-1 + 1e-6, 1 - 1e-6)` gives a finite gradient (0 at the bound).")
+        "[-1, 1]; `clamp(-1 + 1e-6, 1 - 1e-6)` gives a finite gradient (0 at the bound). "
+        "A value clamped to [-1, 1] is not reported where no gradient is taken (under "
+        "`torch.no_grad()`, in a helper the module calls only there, for NumPy): its acos "
+        "is finite.")
     bad = """\
 import torch
 import torch.nn.functional as F
@@ -63,8 +66,8 @@ out = a.grad
         if what is None:
             return
         if what == _CLAMPED:
-            if self.model.framework_of(node) in vocab.NO_AUTOGRAD:
-                return  # the clamp keeps NumPy's values in the domain; there is no gradient
+            if self.model.framework_of(node) in vocab.NO_AUTOGRAD or self.model.gradient_off():
+                return  # the clamp keeps the values in the domain, and no gradient is taken
             clamped = self.model.call_op(origin.node).subject
             also = ""
             fix = f"{self.suggest('clamp_inside', node, x=clamped)} with eps >= 1e-6 instead"

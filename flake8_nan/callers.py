@@ -1,0 +1,96 @@
+"""The context a function runs in, read from where the module calls it.
+
+A helper defined in a module and called only inside `with torch.no_grad():` (or from a
+function decorated with it) computes no gradient, and one called only inside `with
+torch.autocast(..., enabled=False):` runs its arithmetic in its inputs' own dtype, the
+float32 such blocks are written for.  Both are read from the text of the whole module, so
+that a pre-filtered parse knows what a full one does: the blocks by their indentation,
+the calls by name (`helper(`, `self.helper(`).  A function inherits the context only where
+every line of the module's code that names it (a call, or a use as a value) lies in such a
+block.  `forward` and `__call__` are left out: code elsewhere calls them.
+"""
+from __future__ import annotations
+
+import re
+from .prefilter import code_of
+
+_GRAD_OFF = r"(?:\bno_grad|\binference_mode)\s*\("
+_AUTOCAST_OFF = r"\bautocast\s*\([^)]*\benabled\s*=\s*False"
+_HINT = re.compile(r"no_grad|inference_mode|enabled\s*=\s*False")
+# a `with` statement or a decorator, up to the colon that opens its block (a decorator's
+# block is the body of the `def` it decorates)
+_OPENER = re.compile(r"^([ \t]*)(?:with\b|@)([^\n]*(?:\n(?!\1\S)[^\n]*){0,4})", re.M)
+_WORD = re.compile(r"([A-Za-z_]\w*)(\s*\()?")
+_DEF = re.compile(r"\bdef\s+([A-Za-z_]\w*)")
+# called from outside the module whatever the module does
+_PUBLIC = frozenset({"forward", "__call__"})
+ROUNDS = 3  # a helper of a helper: each round reaches one call deeper
+
+
+def callers_of(source: str) -> tuple[frozenset, frozenset]:
+    """The functions the module calls only where no gradient is taken, and those it calls
+    only with autocast off."""
+    if _HINT.search(source) is None:
+        return frozenset(), frozenset()
+    code = code_of(source)
+    lines = code.splitlines()
+    defined = {m.group(1) for m in _DEF.finditer(code)} - _PUBLIC
+    calls = _uses(lines, defined)
+    return (_inherited(code, lines, calls, _GRAD_OFF),
+            _inherited(code, lines, calls, _AUTOCAST_OFF))
+
+
+def _uses(lines: list[str], defined: set[str]) -> dict[str, list[int]]:
+    """Each function the module defines and the lines that call it, its definition aside;
+    none for a function also used as a value (returned, passed, stored): it can be called
+    anywhere."""
+    found: dict[str, list[int]] = {}
+    escaped = set()
+    for number, line in enumerate(lines):
+        header = _DEF.search(line)
+        for word, call in _WORD.findall(line):
+            if word not in defined or header is not None and word == header.group(1):
+                continue
+            if call:
+                found.setdefault(word, []).append(number)
+            else:
+                escaped.add(word)
+    return {name: at for name, at in found.items() if name not in escaped}
+
+
+def _inherited(code: str, lines: list[str], calls: dict, opener: str) -> frozenset:
+    pattern = re.compile(opener)
+    spans = []
+    for m in _OPENER.finditer(code):
+        if pattern.search(m.group(2)):
+            first = code.count("\n", 0, m.start())
+            spans.append(_block(lines, first))
+    names: set[str] = set()
+    for _ in range(ROUNDS):
+        inside = {n for n, at in calls.items() if n not in names and
+                  all(any(a <= line < b for a, b in spans) for line in at)}
+        if not inside:
+            break
+        names |= inside
+        spans += [_block(lines, number) for number, line in enumerate(lines)
+                  if (d := _DEF.search(line)) is not None and d.group(1) in inside]
+    return frozenset(names)
+
+
+def _block(lines: list[str], first: int) -> tuple[int, int]:
+    """The lines of the block opened at line `first` (its header may run over several
+    lines): those indented deeper than the header, blank ones between them included."""
+    indent = len(lines[first]) - len(lines[first].lstrip())
+    end = first + 1
+    # the header ends at the first line whose code ends in a colon
+    while end < len(lines) and not lines[end - 1].rstrip().endswith(":"):
+        end += 1
+    last = end
+    for number in range(end, len(lines)):
+        text = lines[number]
+        if not text.strip():
+            continue
+        if len(text) - len(text.lstrip()) <= indent:
+            break
+        last = number + 1
+    return first, last
