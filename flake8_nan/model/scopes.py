@@ -49,6 +49,20 @@ class Scopes:
             if found:
                 self.frameworks.add(found)
 
+    def in_loss(self) -> bool:
+        """Whether the code here computes a loss: a function named for one (`gwd_loss`,
+        `loss_fn`), or the `forward` of a class named for one (`ContrastiveLoss`).  A loss
+        is differentiated, and training drives it to its minimum: a distance between a
+        prediction and its target reaches 0 there."""
+        for scope in reversed(self.stack):
+            if scope.kind != "function":
+                continue
+            parent = scope.parent
+            if "loss" in scope.name.lower() or scope.name in ("forward", "__call__") and \
+                    parent is not None and parent.kind == "class" and "loss" in parent.name.lower():
+                return True
+        return False
+
     def _push(self, kind: str, name: str = "") -> Scope:
         scope = Scope(kind, self.scope, name)
         self.stack.append(scope)

@@ -27,7 +27,6 @@ def _what(origin: Optional[Origin]) -> Optional[str]:
 class SqrtOfSquares(DefersToWhere, Rule):
     code = "NAN501"
     summary = "sqrt of a sum of squares or a variance with no eps: NaN gradient at 0"
-    default_enabled = False  # see `why`: its reports on real code were where no gradient flows
     why = (
         "The derivative of sqrt(s) is 1/(2 sqrt(s)), infinite at s = 0, and a sum of squares, "
         "a squared distance or a variance is exactly 0 for a zero vector, two equal points or "
@@ -37,28 +36,40 @@ class SqrtOfSquares(DefersToWhere, Rule):
         "`torch.linalg.vector_norm(x)` gives 0 and `torch.sqrt(s + 1e-6)` stays finite. Not "
         "reported under `torch.no_grad()` or `torch.inference_mode()`, where no gradient is "
         "computed."
-        " Where it is selected it reports the root of a squared difference, a Euclidean "
-        "distance written by hand (`((a - b) ** 2).sum(-1).sqrt()`): two equal points, an "
-        "embedding compared with itself, a prediction that hits its target, and the distance "
-        "is 0. The roots of other sums of squares and of variances are reported under "
-        "`--nan-strict`: on timm 1.0.31 and transformers 5.24.0, none of 10 such reports was "
-        "a hazard real code can reach (embedding norms, 0 only for an all-zero learned "
-        "vector; input statistics that carry no gradient). Off by default: on the ten "
-        "judged corpora its 7 reports of distances were, when read, in code no gradient "
-        "flows through (box assigners, metrics, a pipeline: 4), between atoms distinct by "
-        "construction (2), or debatable (1); none was real.")
+        " By default it reports the root of a squared difference, a Euclidean distance "
+        "written by hand (`((a - b) ** 2).sum(-1).sqrt()`), in a loss: a function named for "
+        "one or the `forward` of a class named for one. A loss is differentiated, and "
+        "training drives a prediction to its target and a positive pair together, where the "
+        "distance is 0. Other distances, the roots of other sums of squares and of variances "
+        "are reported under `--nan-strict`: outside losses, the 7 reports of distances on "
+        "the ten judged corpora were, when read, in code no gradient flows through (box "
+        "assigners, metrics, a pipeline: 4), between atoms distinct by construction (2), or "
+        "debatable (1), none real; on timm 1.0.31 and transformers 5.24.0 none of 10 roots "
+        "of other sums of squares was a hazard real code reaches (embedding norms, 0 only "
+        "for an all-zero learned vector). In losses it makes no report on the twelve pinned "
+        "corpora, and finds the two distance losses of the real bugs.")
     bad = """\
 import torch
+
+
+def distance_loss(a, b):
+    return torch.sqrt(((a - b) ** 2).sum())
+
+
 a = torch.ones(3, requires_grad=True)
-b = torch.ones(3)
-torch.sqrt(((a - b) ** 2).sum()).backward()
+distance_loss(a, torch.ones(3)).backward()
 out = a.grad
 """
     good = """\
 import torch
+
+
+def distance_loss(a, b):
+    return torch.linalg.vector_norm(a - b)
+
+
 a = torch.ones(3, requires_grad=True)
-b = torch.ones(3)
-torch.linalg.vector_norm(a - b).backward()
+distance_loss(a, torch.ones(3)).backward()
 out = a.grad
 """
     fix = ("Add an eps inside the root, `torch.sqrt(s + eps)`, or use "
@@ -96,19 +107,22 @@ out = a.grad
             what = "sum of squared distances"
         if what == "square" and how == "**":
             return  # `n ** 0.5` with `n = (a // b) ** 2` may be plain Python numbers
-        if what is not None and not (what == "sum of squared distances" or
-                                     self._of_difference(subject) or
-                                     getattr(self.options, "strict", False)):
-            return  # a norm of one vector: 0 only for an all-zero one
-        if what is not None:
-            safe_norm = self.suggest("safe_norm", node)
-            norm = "" if what == "variance" or safe_norm is None else f", or use {safe_norm}"
-            guarded = cst.BinaryOperation(left=subject, operator=cst.Add(), right=cst.Float("1e-6"))
-            if how != "sqrt" and how != "rsqrt" or self.model.call_op(node).method:
-                guarded = guarded.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-            self.report(node, f"{how} of a {what} with no eps: its gradient at 0 is inf*0 = NaN; "
-                              f"add eps inside the root ({self.snippet(subject, 24)} + eps){norm}",
-                        Fix(subject, guarded))
+        if what is None:
+            return
+        distance = what == "sum of squared distances" or self._of_difference(subject)
+        if not getattr(self.options, "strict", False) and not (distance and self.model.in_loss()):
+            return  # a norm of one vector is 0 only for an all-zero one; a distance outside
+            # a loss may be between points distinct by construction, or carry no gradient
+        safe_norm = self.suggest("safe_norm", node)
+        norm = "" if what == "variance" or safe_norm is None else f", or use {safe_norm}"
+        guarded = cst.BinaryOperation(left=subject, operator=cst.Add(), right=cst.Float("1e-6"))
+        if how != "sqrt" and how != "rsqrt" or self.model.call_op(node).method:
+            guarded = guarded.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        reached = " (a loss drives it to 0)" if distance and self.model.in_loss() else ""
+        self.report(node, f"{how} of a {what}{reached} with no eps: its gradient at 0 is "
+                          f"inf*0 = NaN; add eps inside the root "
+                          f"({self.snippet(subject, 24)} + eps){norm}",
+                    Fix(subject, guarded))
 
     def _distances_added(self, subject: cst.BaseExpression) -> bool:
         """`xy + wh` with each a sum of squared differences: a squared distance in parts

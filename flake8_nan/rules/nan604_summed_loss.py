@@ -53,27 +53,8 @@ ref = w.grad.clone()
     scope = "function"
     triggers = (frozenset({"sum"}), frozenset({"return"}))  # loss names vary: `my_loss`
 
-    def __init__(self, model, options):
-        super().__init__(model, options)
-        self.functions: list[bool] = []  # per function: is it a loss?
-        self.classes: list[str] = []
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.classes.append(node.name.value)
-
-    def leave_ClassDef(self, node) -> None:
-        self.classes.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        name = node.name.value
-        in_loss_class = bool(self.classes) and self.classes[-1].endswith("Loss")
-        self.functions.append("loss" in name.lower() or (name == "forward" and in_loss_class))
-
-    def leave_FunctionDef(self, node) -> None:
-        self.functions.pop()
-
     def visit_Return(self, node: cst.Return) -> None:
-        if not self.functions or not self.functions[-1] or node.value is None:
+        if node.value is None or not self.model.in_loss():
             return
         origin = self.model.origin(node.value)
         if origin is None or origin.kind != "sum" or not isinstance(origin.node, cst.Call):
