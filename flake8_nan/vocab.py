@@ -113,7 +113,7 @@ METHODS.update({
     "var": ("var", 3), "norm": ("norm", 2), "acos": ("acos", 0), "arccos": ("acos", 0),
     "asin": ("asin", 0), "arcsin": ("asin", 0), "matmul": ("matmul", 1), "mm": ("mm", 1),
     "bmm": ("bmm", 1), "dot": ("dot", 1), "tril": ("tril", 1), "triu": ("triu", 1),
-    "nan_to_num": ("nan_to_num", 3),
+    "nan_to_num": ("nan_to_num", 3), "new_ones": ("new_ones", 8),
 })
 
 # What calling an instance of a layer returns.

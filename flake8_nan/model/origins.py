@@ -107,6 +107,8 @@ class Origins:
             return Origin("arange", positive=bool(c) and c.value >= 1, node=call)
         if name == "exp" or name == "ones" or name == "ones_like":
             return Origin(name, positive=True, node=call)
+        if name == "new_ones":
+            return Origin("ones", positive=True, node=call)
         if name in ("clamp", "clamp_min"):
             return Origin("clamp", positive=self._floor_positive(op.arg(1, "min"), depth)
                           or self._clamp_keeps_positive(op, depth), node=call)

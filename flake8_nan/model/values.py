@@ -394,7 +394,12 @@ class Values:
                 op = _NEGATE.get(op)
             c = self.const(other)
             if c is None:
-                return False
+                # `keep = sum_masks > strides` with strides made of ones: above a value at
+                # least 0 is above 0
+                bound = self._range(other, 1) if op in (cst.GreaterThan, cst.GreaterThanEqual) \
+                    else None
+                return bound is not None and (bound.positive or op is cst.GreaterThan and (
+                    bound.count or bound.unit or bound.mask) and not bound.negative)
             if op is cst.GreaterThan and c.value >= 0 or op is cst.GreaterThanEqual and c.value > 0:
                 return True
             return not positive and (op is cst.NotEqual and c.value == 0 or
