@@ -150,8 +150,9 @@ def summed(terms: Range, kind: str = "sum") -> Range:
         return Range(count=kind == "sum", zero=terms.zero and (
             f"a {'count' if kind == 'sum' else 'mean'} of {noun(terms.zero)}, 0 when it is all "
             "False"))
-    if terms.zero and not terms.negative and not terms.unit:
-        # (probabilities are left out: a sum of them is 0 only where every one underflows)
+    if terms.zero and not terms.negative:
+        # probabilities too: a class's mass summed over time steps is 0 where it underflows
+        # at every step (a class absent from the image)
         return Range(zero=f"a {kind} over {noun(terms.zero)}, 0 where every term is",
                      count=terms.count)
     return UNKNOWN

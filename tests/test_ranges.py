@@ -39,7 +39,8 @@ def test_sums_and_one_minus():
     assert "count" in ranges.summed(Range(mask=True, zero="a mask")).zero
     assert ranges.summed(POSITIVE).positive
     assert ranges.summed(Range(zero="a ReLU output, 0 below 0")).zero.startswith("a sum over a ReLU output")
-    assert ranges.summed(Range(unit=True, zero="a probability")) == UNKNOWN  # 0 only if all are
+    # a class's mass over time steps: 0 where every step underflows
+    assert ranges.summed(Range(unit=True, zero="a probability")).zero.startswith("a sum over a probability")
     assert ranges.summed(Range(zero="x", negative="y")) == UNKNOWN  # terms of both signs
     assert ranges.one_minus(ranges.of_origin("sigmoid")).zero.startswith("1 - p of a sigmoid")
     assert ranges.one_minus(UNKNOWN) == UNKNOWN
