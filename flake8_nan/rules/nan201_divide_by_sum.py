@@ -80,6 +80,10 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         r = self.model.value_range(denominator)
         if r.positive or r.nonzero:
             return
+        summed = self.model.call_op(origin.node) if isinstance(origin.node, cst.Call) else None
+        if not self.options.strict and summed is not None and summed.subject is not None and \
+                self.model.value_range(summed.subject).unit:
+            return  # `p / p.sum()` normalises probabilities: 0 only where each one underflows
         # the evidence a sum reaches 0: a count of a comparison (`(labels != -100).sum()`), or
         # the weights of a mean over a mapping; a sum over values that are each 0 somewhere
         # (ReLU outputs, absolute values) is rarely 0 as a whole, and a mask of unknown making
