@@ -513,10 +513,11 @@ FUNCTIONS.update({f"{m}.{n}": n for m in ("torch.nn", "torch.nn.modules.activati
                   for n in ("ReLU", "ReLU6", "Softplus")})
 # `values, indices = x.max(dim)` and `x.max(dim).values`: the attribute keeps the origin.
 SHAPE_ATTRIBUTES = SHAPE_ATTRIBUTES | {"values"}
-# Casts that make a value float32 or float64 (an eps then survives), and the dtypes.
+# Casts that make a value float32 or float64 (an eps then survives), and the dtypes; and
+# bfloat16, which keeps float32's exponent (1e-8 and -1e9 fit in it).
 WIDE_CASTS = frozenset({"float", "double"})
 WIDE_DTYPES = frozenset({"torch.float32", "torch.float", "torch.float64", "torch.double",
-                         "numpy.float32", "numpy.float64"})
+                         "numpy.float32", "numpy.float64", "torch.bfloat16"})
 # Tensor methods that no NumPy array, Python number or container has: a receiver
 # called with one is a tensor.
 TORCH_ONLY_METHODS = frozenset({

@@ -203,8 +203,10 @@ class Values:
                                        _has_keyword(call, "dim")) else inner.host)
         if op.name == "shape":
             attr = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
-            wide = inner.wide or attr in vocab.WIDE_CASTS or _wide_dtype(self, call)
-            if attr in ("half", "bfloat16") or attr in _CASTS and _cast_elsewhere(self, call):
+            # bfloat16 keeps float32's exponent: an eps or a -1e9 fits in it as in float32
+            wide = inner.wide or attr in vocab.WIDE_CASTS or attr == "bfloat16" or \
+                _wide_dtype(self, call)
+            if attr == "half" or attr in _CASTS and _cast_elsewhere(self, call):
                 wide = False
             return replace(inner, host=host or inner.host, wide=wide,
                            constant=inner.constant or attr in ("detach", "detach_"))

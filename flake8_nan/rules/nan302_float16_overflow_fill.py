@@ -36,7 +36,8 @@ class Float16OverflowFill(Rule):
         "cannot be converted to type c10::Half without overflow` (measured on CPU; the same "
         "error is reported on CUDA), and `torch.where(mask, x, -1e9)` gives -inf without a word, which "
         "a softmax over a fully masked row turns into NaN. bfloat16 has the float32 range "
-        "and keeps -1e9.")
+        "and keeps -1e9: a tensor known to be float32 or bfloat16 (`.float()`, "
+        "`.bfloat16()`, `.to(torch.float32)`, a factory without a dtype) is not reported.")
     claim = "raises"
     raises = "value cannot be converted to type c10::Half without overflow"
     bad = """\
@@ -76,7 +77,8 @@ out = scores * keep + torch.tensor(torch.finfo(scores.dtype).min, dtype=scores.d
         cast = _CASTS.get(self.model.qualname(node.func) or "")
         if cast is not None:
             dtype = keyword(node, "dtype") or argument(node, cast[1], "dtype")
-            if isinstance(dtype, cst.Attribute) and dtype.attr.value == "dtype":
+            if isinstance(dtype, cst.Attribute) and dtype.attr.value == "dtype" and \
+                    not self.model.value_range(dtype.value).wide:
                 self._check(node, argument(node, cast[0], cast[2]),
                             f"cast to {self.short(dtype)} it is inf where that is float16",
                             tensor=dtype.value)
@@ -128,7 +130,10 @@ out = scores * keep + torch.tensor(torch.finfo(scores.dtype).min, dtype=scores.d
         return c.value if c else None
 
     def _wide(self, receiver: Optional[cst.BaseExpression]) -> bool:
-        """`x.float()`, `x.to(torch.float32)`, `torch.zeros(n)`: not a float16 tensor."""
+        """`x.float()`, `x.to(torch.float32)`, `torch.zeros(n)`, a name bound to one: not a
+        float16 tensor."""
+        if isinstance(receiver, (cst.Name, cst.Attribute)):
+            return self.model.value_range(receiver).wide
         if not isinstance(receiver, cst.Call):
             return False
         func = receiver.func
