@@ -52,8 +52,9 @@ out = F.normalize(x, dim=-1)
         if origin is None or origin.positive:
             return
         what = self._what(origin)
-        if what is None:
-            return
+        r = self.model.value_range(denominator) if what is not None else None
+        if r is None or r.positive or r.nonzero:
+            return  # `if norm == 0: return v` before `v / norm`, a clamp, an eps
         fix = self.suggest("clamp_min", denominator, x=denominator, floor="eps")
         normalize = self.suggest("normalize", denominator) if what == "norm" else None
         if normalize is not None:
