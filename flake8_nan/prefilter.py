@@ -771,7 +771,9 @@ _RETURN = re.compile(r"\breturn\b([^\n]*)")
 _ORIGIN_WORDS = frozenset({
     "softmax", "log_softmax", "sigmoid", "expit", "exp", "clamp", "clamp_min", "clip", "maximum",
     "sum", "count_nonzero", "log", "Softmax", "Sigmoid", "LogSoftmax", "Sequential", "Model",
-    "predict", "topk"})
+    "predict", "topk",
+    # a dtype: a call of it gives float32 or float64 (model.values)
+    "float32", "float64", "float", "double"})
 
 
 def _returned_words(definition, lines) -> set[str]:

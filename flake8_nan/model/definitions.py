@@ -51,6 +51,9 @@ class Definitions:
                 if c is not None:
                     fact = Fact(const=Const(c.value, f"default of parameter {p.name.value} "
                                                      f"in {node.name.value}()"))
+                elif self.qualname(p.default) in vocab.WIDE_DTYPES:
+                    # `compute_dtype=torch.float32`: a dtype asked for by name, as the default
+                    fact = Fact(qualname=self.qualname(p.default))
             scope.names[p.name.value] = fact
         for p in (params.star_arg, params.star_kwarg):
             if isinstance(p, cst.Param):
@@ -96,16 +99,20 @@ class Definitions:
         scope = self.scope
         self._pop()
         returned = output(node, scope)
-        if returned is not None:
-            # a function's range is what a call of it gives: what its returns agree on
-            given = None
-            if kind == "function" and scope.return_ranges:
-                given = scope.return_ranges[0]
-                for r in scope.return_ranges[1:]:
-                    given = ranges.join(given, r)
-                if not returned.positive:  # as for origins: only a guard's positivity crosses
-                    given = replace(given, positive=False, nonzero=False)
-            self.bind(node.name.value, Fact(origin=Origin(kind, node=returned, inner=returned.kind),
+        # a function's range is what a call of it gives: what its returns agree on
+        given = None
+        if kind == "function" and scope.return_ranges and scope.returns and \
+                self._transparent(node):
+            given = scope.return_ranges[0]
+            for r in scope.return_ranges[1:]:
+                given = ranges.join(given, r)
+            if returned is None:  # returns of different kinds: only their dtype is shared
+                given = Range(host=given.host, wide=given.wide) if given.wide else None
+            elif not returned.positive:  # as for origins: only a guard's positivity crosses
+                given = replace(given, positive=False, nonzero=False)
+        if returned is not None or given is not None:
+            self.bind(node.name.value, Fact(origin=Origin(kind, node=returned,
+                                                          inner=returned and returned.kind),
                                             range=given))
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
@@ -172,10 +179,7 @@ class Definitions:
     def _returned(self, node: cst.FunctionDef, scope: Scope) -> Optional[Origin]:
         """The origin every return of a function agrees on, if it keeps its value."""
         returns = scope.returns
-        if not returns or node.asynchronous is not None or any(o is None for o in returns):
-            return None
-        if any(self._decorator_name(d.decorator) not in vocab.TRANSPARENT_DECORATORS
-               for d in node.decorators):
+        if not returns or any(o is None for o in returns) or not self._transparent(node):
             return None
         if len({(o.kind, o.positive, o.inner) for o in returns}) != 1:
             return None
@@ -183,6 +187,12 @@ class Definitions:
         # positivity crosses a call where a guard in the function makes it (a clamp, + eps),
         # not where it rests on the model's reading of an operation such as exp
         return first if first.kind in _GUARD_KINDS or not first.positive else replace(first, positive=False)
+
+    def _transparent(self, node: cst.FunctionDef) -> bool:
+        """Whether a call of the function gives what its `return`s do: not a coroutine, and
+        no decorator that wraps what it gives."""
+        return node.asynchronous is None and all(
+            self._decorator_name(d.decorator) in vocab.TRANSPARENT_DECORATORS for d in node.decorators)
 
     def _decorator_name(self, decorator: cst.BaseExpression) -> Optional[str]:
         if isinstance(decorator, cst.Call):

@@ -31,7 +31,7 @@ _PYTHON_METHODS = frozenset({"item", "tolist", "__len__", "size", "numel", "dim"
 # Tensor factories: without a dtype they make float32 (the default dtype), and arithmetic
 # with a float32 tensor promotes float16 operands to float32.
 _FACTORIES = frozenset({"zeros", "ones", "ones_like", "rand", "randn", "arange", "full", "tensor",
-                        "full_like"})
+                        "full_like", "linspace", "logspace", "empty"})
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 # What float16 autocast runs in float16 (operation names and qualified names), and the
 # wrappers whose value follows the module's dtype (`model.half()` casts them).
@@ -188,7 +188,9 @@ class Values:
             # that autocast runs in float16 where autocast can be on; a module or a helper
             # called on it computes in the dtype of its own weights
             first = positional(call)[:1]
-            wide = found.wide or _wide_dtype(self, call) or (
+            factory = qn is not None and qn.startswith("torch.") and qn[6:] in _FACTORIES
+            wide = found.wide or _wide_dtype(self, call) or factory and _factory_dtype(
+                self, call, qn[6:]) or (
                 isinstance(call.func, cst.Attribute) and call.func.attr.value not in _CASTS and
                 self._range(call.func.value, depth + 1).wide) or (
                 bool(first) and (qn is not None and qn.startswith("torch.") or
@@ -390,7 +392,8 @@ class Values:
         if fact is None or fact.range is None or isinstance(target, cst.Attribute):
             return
         if isinstance(target, cst.Name):
-            self.bind(target.value, replace(fact, range=Range(host=fact.range.host, written=True)))
+            self.bind(target.value, replace(fact, range=Range(host=fact.range.host, wide=fact.range.wide,
+                                                              written=True)))
 
     # ------------------------------------------------------------------ guards
     def _implies(self, cond: cst.BaseExpression, value: cst.BaseExpression, holds: bool,

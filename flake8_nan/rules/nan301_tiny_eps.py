@@ -22,7 +22,10 @@ class TinyEps(Rule):
         "torch operation, a tensor-only method such as `.norm(dim=-1)`, a parameter annotated "
         "`Tensor`), and stays silent where it is NumPy or Python arithmetic (float64, schedules "
         "computed once) or where the value was cast to float32 or float64 first "
-        "(`x = x.float()`), or runs with autocast off (a `with torch.autocast(..., "
+        "(`x = x.float()`) or made in one (a factory without a dtype such as "
+        "`torch.linspace(0, 1, n)`, a `dtype=` parameter whose default is `torch.float32`, a "
+        "same-file function that returns float32), "
+        "or runs with autocast off (a `with torch.autocast(..., "
         "enabled=False)` block, or a helper the module calls only in one); a guard of a "
         "value of unknown kind is reported under "
         "`--nan-strict`.")
