@@ -21,7 +21,8 @@ _HINT = re.compile(r"no_grad|inference_mode|enabled\s*=\s*False")
 # block is the body of the `def` it decorates)
 _OPENER = re.compile(r"^([ \t]*)(?:with\b|@)([^\n]*(?:\n(?!\1\S)[^\n]*){0,4})", re.M)
 _WORD = re.compile(r"([A-Za-z_]\w*)(\s*\()?")
-_DEF = re.compile(r"\bdef\s+([A-Za-z_]\w*)")
+# (`def` first: a leading word boundary would be tried at every character)
+_DEF = re.compile(r"def(?<!\wdef)\s+([A-Za-z_]\w*)")
 # called from outside the module whatever the module does
 _PUBLIC = frozenset({"forward", "__call__"})
 ROUNDS = 3  # a helper of a helper: each round reaches one call deeper
@@ -34,10 +35,12 @@ def callers_of(source: str) -> tuple[frozenset, frozenset]:
         return frozenset(), frozenset()
     code = code_of(source)
     lines = code.splitlines()
+    grad_off, autocast_off = _blocks(code, lines, _GRAD_OFF), _blocks(code, lines, _AUTOCAST_OFF)
+    if not grad_off and not autocast_off:  # the calls matter only where such a block is
+        return frozenset(), frozenset()
     defined = {m.group(1) for m in _DEF.finditer(code)} - _PUBLIC
     calls = _uses(lines, defined)
-    return (_inherited(code, lines, calls, _GRAD_OFF),
-            _inherited(code, lines, calls, _AUTOCAST_OFF))
+    return _inherited(lines, calls, grad_off), _inherited(lines, calls, autocast_off)
 
 
 def _uses(lines: list[str], defined: set[str]) -> dict[str, list[int]]:
@@ -58,13 +61,19 @@ def _uses(lines: list[str], defined: set[str]) -> dict[str, list[int]]:
     return {name: at for name, at in found.items() if name not in escaped}
 
 
-def _inherited(code: str, lines: list[str], calls: dict, opener: str) -> frozenset:
+def _blocks(code: str, lines: list[str], opener: str) -> list[tuple[int, int]]:
+    """The lines of the blocks that `opener` opens (a `with` or a decorator)."""
     pattern = re.compile(opener)
     spans = []
     for m in _OPENER.finditer(code):
         if pattern.search(m.group(2)):
             first = code.count("\n", 0, m.start())
             spans.append(_block(lines, first))
+    return spans
+
+
+def _inherited(lines: list[str], calls: dict, blocks: list[tuple[int, int]]) -> frozenset:
+    spans = list(blocks)
     names: set[str] = set()
     for _ in range(ROUNDS):
         inside = {n for n, at in calls.items() if n not in names and

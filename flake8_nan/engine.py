@@ -265,7 +265,9 @@ def _with_last_block(node, block):
 
 # What puts float16 in play in a module: a cast, the dtype, autocast, a GradScaler.
 # (bfloat16 is not float16: it keeps float32's exponent, and an eps of 1e-8 with it)
-_FLOAT16 = re.compile(r"(?<!b)float16|\.half\(|torch\.half\b|autocast|GradScaler|\bfp16\b")
+# Each branch begins with what it looks for, and checks what precedes it afterwards: a
+# leading lookbehind or word boundary is tried at every character.
+_FLOAT16 = re.compile(r"float16(?<!bfloat16)|\.half\(|torch\.half\b|autocast|GradScaler|fp16(?<!\wfp16)\b")
 _DEFAULT_HALF = re.compile(r"set_default_dtype\(\s*(?:torch\.)?(?:float16|half|bfloat16)")
 
 

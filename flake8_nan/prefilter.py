@@ -55,19 +55,19 @@ PIECE_LINES = 100  # the size of the pieces the engine parses (libcst holds ~14 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
-_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_OTHER_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def physical_lines(source: str) -> list[str]:
     """Lines as Python counts them (str.splitlines also splits at form feeds and more)."""
-    if _OTHER_BREAKS.search(source) is None:
+    if not any(c in source for c in _OTHER_BREAKS):  # (a few scans beat one regex scan)
         return source.splitlines(True)
     return _LINE.findall(source)
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
 # `self.x` reads x; `self(...)` runs `forward`
-_SELF_ATTR = re.compile(r"\bself(?:\.([^\W\d]\w*)|\s*(\())")
+_SELF_ATTR = re.compile(r"self(?<!\wself)(?:\.([^\W\d]\w*)|\s*(\())")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -89,8 +89,8 @@ def instance_names(cls: str) -> tuple[str, str]:
 
 
 _TENSOR_METHODS = frozenset(METHODS)
-# Regular expressions that begin with a lookbehind are tried at every character:
-# these begin with what they look for and check what precedes it afterwards.
+# Regular expressions that begin with a lookbehind or a word boundary are tried at every
+# character: these begin with what they look for and check what precedes it afterwards.
 _NUMBER = re.compile(r"\.?\d[\d_]*(?:\.[\d_]*)?(?:[eE][-+]?\d+)?")
 _POWER_OF_LITERAL = re.compile(r"\*\*\s*\(?\s*[-+]?\s*[\d.]")  # `** -8` in `10 ** -8`
 _NAN_STRING = re.compile(r"[\"']\s*[+-]?nan\s*[\"']", re.I)
@@ -99,7 +99,7 @@ _ROOT = re.compile(r"\*\*\s*\(?\s*(?:-|\d*\.\d|[\d.]+\s*/)")
 _NAMED_POWER = re.compile(r"\*\*\s*\(?\s*[^\W\d]")
 _FRACTION = re.compile(r"\*\*\s*\(?\s*(?:0?\.\d|1\.?\s*/)")
 _PT = re.compile(r"(?:\b|_)p_?t(?:\b|_)", re.I)  # `pt`, `p_t`: the probability of the target
-_POW_CALL = re.compile(r"\bpow(?:er)?_?\(")
+_POW_CALL = re.compile(r"pow(?<!\wpow)(?:er)?_?\(")
 # `x.pow(2)`: a whole power, which no power rule reads
 _WHOLE_POW = re.compile(r"\.pow_?\(\s*[-+]?\d+(?:\.0*)?\s*\)")
 
@@ -169,6 +169,7 @@ def _quiet(m: re.Match) -> str:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+@functools.lru_cache(maxsize=1)  # the pre-filter and callers.py read the same module
 def code_of(source: str) -> str:
     """The source without comments and prose strings: what words are read from."""
     if "#" not in source and "'" not in source and '"' not in source:
@@ -311,7 +312,7 @@ def _plain_words(text: str, triggers: frozenset) -> set[str]:
 
 
 _MIN_WORDS = frozenset({"min", "amin", "reduce_min"})
-_MIN_CALL = re.compile(r"\.\s*(?:a?min|reduce_min)\s*\(|\bamin\s*\(")
+_MIN_CALL = re.compile(r"\.\s*(?:a?min|reduce_min)\s*\(|amin(?<!\wamin)\s*\(")
 
 
 def _named_power(text: str) -> bool:
@@ -371,7 +372,8 @@ def _name_words(text: str, min_eps: float) -> set[str]:
     """Identifiers that say what a value is: a probability, a per-batch quantity."""
     lower = text.lower()
     words = set()
-    if ("prob" in lower or "likelihood" in lower or _PT.search(text)) and \
+    if ("prob" in lower or "likelihood" in lower or ("pt" in lower or "p_t" in lower)
+            and _PT.search(text)) and \
             any(ranges.names_probability(w) for w in _WORD.findall(text)):
         words.add(PROBABILITY)
     # (an identifier holding `return` has it with an underscore or as `returns`: the bare
@@ -765,7 +767,7 @@ def _pure_data(stmt: ast.stmt) -> bool:
     return all(isinstance(n, _DATA) for n in ast.walk(value))
 
 
-_RETURN = re.compile(r"\breturn\b([^\n]*)")
+_RETURN = re.compile(r"return(?<!\wreturn)\b([^\n]*)")
 # Operations whose result the model follows (positivity included): a function returning
 # one of them passes its origin to its callers.
 _ORIGIN_WORDS = frozenset({
@@ -876,21 +878,20 @@ class _Function:
         for k, names in enumerate(self.bound()):
             for n in names:
                 binders.setdefault(n, []).append(k)
+        # read once per part, not once per part that reaches it
+        own = [words[j] | evidence(j) for j in range(self.parts)]
+        deps = [{b for n in words[j].intersection(binders) for b in binders[n]}
+                for j in range(self.parts)]
         out = []
         for k in range(self.parts):
             seen = {k}
             todo = [k]
-            found = set()
             while todo:
-                j = todo.pop()
-                found |= words[j]
-                found |= evidence(j)
-                for n in words[j].intersection(binders):
-                    for b in binders[n]:
-                        if b not in seen:
-                            seen.add(b)
-                            todo.append(b)
-            out.append(found)
+                for b in deps[todo.pop()]:
+                    if b not in seen:
+                        seen.add(b)
+                        todo.append(b)
+            out.append(set().union(*(own[j] for j in seen)))
         return out
 
     def keep(self, seeds: set[int]) -> list[int]:

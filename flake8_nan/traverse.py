@@ -130,6 +130,16 @@ def names(node: cst.CSTNode, limit: int = 200) -> set[str]:
     return found
 
 
+def _plan(node: cst.CSTNode, visit_fns: dict, leave_fns: dict) -> tuple:
+    """For the type of `node`: its visit and leave functions, and the fields libcst visits
+    where they are the same for every node of the type (else None)."""
+    t = type(node)
+    if t not in _ORDER:
+        _fields(node)  # learnt from this node
+    fields, unset = _ORDER[t]
+    return visit_fns.get(t.__name__), leave_fns.get(t.__name__), None if unset else fields
+
+
 def visit(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor],
           on_statement: Optional[Callable[[cst.CSTNode], None]] = None) -> bool:
     """What `libcst.visit_batched(node, visitors)` does to read-only visitors.
@@ -149,18 +159,18 @@ def visit(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor],
     # on an ABC costs a call each time).
     enter = _NODE_TYPES - _TRIVIA if _TRIVIA_NAMES.isdisjoint({*visit_fns, *leave_fns}) \
         else _NODE_TYPES
-    order = _ORDER
+    plans: dict[type, tuple] = {}  # one lookup per node (_plan)
 
     def walk(n: cst.CSTNode) -> None:
         t = type(n)
-        name = t.__name__
-        fns = visit_fns.get(name)
-        if fns:
-            for fn in fns:
+        found = plans.get(t)
+        if found is None:
+            found = plans[t] = _plan(n, visit_fns, leave_fns)
+        visits, leaves, fields = found
+        if visits:
+            for fn in visits:
                 fn(n)
-        entry = order.get(t)
-        fields = entry[0] if entry is not None and not entry[1] else _fields(n)
-        for field in fields:
+        for field in fields if fields is not None else _fields(n):
             value = getattr(n, field)
             kind = type(value)
             if kind in enter:
@@ -169,9 +179,8 @@ def visit(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor],
                 for child in value:
                     if type(child) in enter:
                         walk(child)
-        fns = leave_fns.get(name)
-        if fns:
-            for fn in fns:
+        if leaves:
+            for fn in leaves:
                 fn(n)
 
     try:

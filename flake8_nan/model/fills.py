@@ -8,7 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import vocab
-from .facts import Fill, _MAX_DEPTH, argument, where_parts
+from .facts import Fill, NAMES, _MAX_DEPTH, argument, where_parts
 
 _FULL = frozenset({"full", "full_like", "new_full"})
 
@@ -28,21 +28,22 @@ class Fills:
     def _fill(self, expr: Optional[cst.BaseExpression], depth: int) -> Optional[Fill]:
         if expr is None or depth > _MAX_DEPTH:
             return None
-        if isinstance(expr, cst.Attribute) and expr.attr.value in vocab.SHAPE_ATTRIBUTES:
+        kind = type(expr)
+        if kind is cst.Attribute and expr.attr.value in vocab.SHAPE_ATTRIBUTES:
             return self._fill(expr.value, depth + 1)
-        if isinstance(expr, (cst.Name, cst.Attribute)):
+        if kind in NAMES:
             fact = self._name_fact(expr)
             return fact.fill if fact is not None else None
-        if isinstance(expr, cst.Subscript):
+        if kind is cst.Subscript:
             return self._fill(expr.value, depth + 1)
-        if isinstance(expr, cst.UnaryOperation):
+        if kind is cst.UnaryOperation:
             return self._fill(expr.expression, depth + 1) if isinstance(expr.operator, cst.Minus) else None
-        if isinstance(expr, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             op = expr.operator
             if isinstance(op, (cst.Add, cst.Subtract, cst.Multiply)):
                 return self._fill(expr.left, depth + 1) or self._fill(expr.right, depth + 1)
             return self._fill(expr.left, depth + 1) if isinstance(op, cst.Divide) else None
-        if isinstance(expr, cst.Call):
+        if kind is cst.Call:
             return self._call_fill(expr, depth)
         return None
 

@@ -9,8 +9,8 @@ import libcst as cst
 from .. import vocab
 from ..ranges import Range
 from .facts import (
-    Fact, Op, Origin, UNKNOWN, _BOOL, _INF, _INF_TEXT, _MAX_DEPTH, _MIRROR, _NEGATE,
-    _NEGATED, _NEG_INF, _POSITIVE_CONST, _SUMMED, _bounded, _dot, _literal, _sum_positive,
+    NAMES, NUMBERS, Fact, Op, Origin, UNKNOWN, _BOOL, _INF, _INF_TEXT, _MAX_DEPTH, _MIRROR,
+    _NEGATE, _NEGATED, _NEG_INF, _POSITIVE_CONST, _SUMMED, _bounded, _dot, _literal, _sum_positive,
     argument, keyword, positional, where_parts)
 
 
@@ -46,33 +46,34 @@ class Origins:
     def _compute_origin(self, expr: cst.CSTNode, depth: int) -> Optional[Origin]:
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(expr, (cst.Name, cst.Attribute)) and self.qualname(expr) in vocab.INF_NAMES:
+        kind = type(expr)
+        if kind in NAMES and self.qualname(expr) in vocab.INF_NAMES:
             return _INF
-        if isinstance(expr, cst.Attribute) and expr.attr.value in vocab.SHAPE_ATTRIBUTES:
+        if kind is cst.Attribute and expr.attr.value in vocab.SHAPE_ATTRIBUTES:
             return self._origin(expr.value, depth + 1)
-        if isinstance(expr, (cst.Name, cst.Attribute)):
+        if kind in NAMES:
             fact = self._name_fact(expr)
             if fact is None:
                 return None
             if fact.origin is None and fact.const is not None and fact.const.value > 0:
                 return _POSITIVE_CONST
             return fact.origin
-        if isinstance(expr, (cst.Integer, cst.Float)):
+        if kind in NUMBERS:
             value = _literal(expr)
             return _POSITIVE_CONST if value is not None and value > 0 else None
-        if isinstance(expr, cst.Subscript):
+        if kind is cst.Subscript:
             return self._origin(expr.value, depth + 1)
-        if isinstance(expr, cst.Comparison):
+        if kind is cst.Comparison:
             return Origin("bool", node=expr)  # the test a mask was made from is read back
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Not, cst.BitInvert)):
+        if kind is cst.UnaryOperation and isinstance(expr.operator, (cst.Not, cst.BitInvert)):
             return _BOOL
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        if kind is cst.UnaryOperation and isinstance(expr.operator, cst.Minus):
             # -inf stays an infinity; -(t * logp) is arithmetic over a log
             return _NEGATED.get(self._origin(expr.expression, depth + 1)) or \
                 self._neg_expm1_origin(expr, depth) or self._arith_origin(expr, depth)
-        if isinstance(expr, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             return self._binary_origin(expr, depth)
-        if isinstance(expr, cst.Call):
+        if kind is cst.Call:
             return self._call_origin(expr, depth)
         return None
 

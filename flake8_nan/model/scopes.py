@@ -11,7 +11,7 @@ import libcst as cst
 from .. import ranges, vocab
 from ..ranges import Range
 from .facts import (
-    Const, Fact, Op, Origin, Scope, UNKNOWN, _ARITH, _BUILTINS, _Frame, _GUARD_WORDS,
+    NUMBERS, Const, Fact, Op, Origin, Scope, UNKNOWN, _ARITH, _BUILTINS, _Frame, _GUARD_WORDS,
     _IMPORT_ALIASES, _MAX_DEPTH, _literal, dotted, fmt, has_star, positional)
 
 
@@ -22,7 +22,7 @@ class Scopes:
         return self.stack[-1]
 
     def lookup(self, name: str) -> Optional[Fact]:
-        scope: Optional[Scope] = self.scope
+        scope: Optional[Scope] = self.stack[-1]  # (not the property: asked a million times)
         first = True
         while scope is not None:
             # a class body's names are not visible from the methods inside it
@@ -298,7 +298,7 @@ class Scopes:
 
     def self_class(self, expr: cst.CSTNode) -> Optional[Scope]:
         """The class scope when `expr` is the `self` of a method."""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             fact = self.lookup(expr.value)
             if fact is not None and fact.origin is not None and fact.origin.kind == "self":
                 return fact.origin.node
@@ -312,17 +312,19 @@ class Scopes:
         return owner.attrs.get(attr) or owner.names.get(attr)
 
     def _name_fact(self, expr: cst.CSTNode) -> Optional[Fact]:
-        if isinstance(expr, cst.Name):
+        kind = type(expr)
+        if kind is cst.Name:
             return self.lookup(expr.value)
-        if isinstance(expr, cst.Attribute):
+        if kind is cst.Attribute:
             return self._attr_fact(expr)
         return None
 
     def qualname(self, expr: cst.CSTNode) -> Optional[str]:
-        if isinstance(expr, cst.Name):
+        kind = type(expr)
+        if kind is cst.Name:
             fact = self.lookup(expr.value)
             return fact.qualname if fact is not None else None
-        if isinstance(expr, cst.Attribute):
+        if kind is cst.Attribute:
             head = self.qualname(expr.value)
             if head is not None:
                 return f"{head}.{expr.attr.value}"
@@ -370,17 +372,18 @@ class Scopes:
     def _const(self, expr: cst.CSTNode, depth: int) -> Optional[Const]:
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(expr, (cst.Integer, cst.Float)):
+        kind = type(expr)
+        if kind in NUMBERS:
             value = _literal(expr)
             return None if value is None else Const(value)
-        if isinstance(expr, cst.UnaryOperation):
+        if kind is cst.UnaryOperation:
             inner = self._const(expr.expression, depth + 1)
             if inner is None:
                 return None
             if isinstance(expr.operator, cst.Minus):
                 return Const(-inner.value, inner.source)
             return inner if isinstance(expr.operator, cst.Plus) else None
-        if isinstance(expr, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             left = self._const(expr.left, depth + 1)
             right = left and self._const(expr.right, depth + 1)
             if right is None:

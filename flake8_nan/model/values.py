@@ -18,7 +18,7 @@ import libcst as cst
 
 from .. import ranges, traverse, vocab
 from ..ranges import NONZERO, POSITIVE, UNKNOWN, Range
-from .facts import _MAX_DEPTH, Op, keyword, positional, where_parts
+from .facts import NAMES, NUMBERS, _MAX_DEPTH, Op, keyword, positional, where_parts
 
 _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                        "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode",
@@ -63,23 +63,24 @@ class Values:
         return found
 
     def _compute_range(self, expr: cst.CSTNode, depth: int) -> Range:
-        if isinstance(expr, (cst.Name, cst.Attribute)):
+        kind = type(expr)
+        if kind in NAMES:
             return self._name_range(expr, depth)
-        if isinstance(expr, (cst.Integer, cst.Float)):
+        if kind in NUMBERS:
             c = self.const(expr)
             return replace(POSITIVE if c and c.value > 0 else UNKNOWN, host="python", constant=True)
-        if isinstance(expr, cst.Subscript):
+        if kind is cst.Subscript:
             return self._subscript_range(expr, depth)
-        if isinstance(expr, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             return self._binary_range(expr, depth)
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        if kind is cst.UnaryOperation and isinstance(expr.operator, cst.Minus):
             inner = self._range(expr.expression, depth + 1)
             # the sign flips: what was below 0 is above, and the reason to reach 0 stays
             return Range(zero=inner.zero, negative="a negated positive value" if inner.positive else None,
                          host=inner.host, wide=inner.wide, constant=inner.constant)
-        if isinstance(expr, cst.Call):
+        if kind is cst.Call:
             return self._call_range(expr, depth)
-        if isinstance(expr, cst.IfExp):  # either branch, as an `if` statement's bindings
+        if kind is cst.IfExp:  # either branch, as an `if` statement's bindings
             return ranges.join(self._range(expr.body, depth + 1), self._range(expr.orelse, depth + 1))
         return self._origin_range(expr)
 
