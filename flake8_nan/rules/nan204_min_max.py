@@ -36,6 +36,17 @@ out = (x - x.min()) / (x.max() - x.min()).clamp_min(1e-6)
 
     scope = "function"  # the test that resets a non-finite quotient can come later
 
+    def __init__(self, model, options) -> None:
+        super().__init__(model, options)
+        self.assigned: list[Optional[str]] = []  # per enclosing assignment: its one name
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        self.assigned.append(target.value if isinstance(target, cst.Name) else None)
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self.assigned.pop()
+
     def check_denominator(self, denominator: Optional[cst.BaseExpression],
                           numerator: Optional[cst.BaseExpression] = None) -> None:
         if denominator is None:
@@ -46,7 +57,7 @@ out = (x - x.min()) / (x.max() - x.min()).clamp_min(1e-6)
         r = self.model.value_range(denominator)
         if r.positive or r.nonzero:
             return
-        named = self.model.assigned_name()
+        named = self.assigned[-1] if self.assigned else None
         if named is not None and self.model.tested_for_nonfinite(named):
             return  # `scale[~torch.isfinite(scale)] = 1`: the constant inputs are handled
         guarded = self.suggest("clamp_min", denominator, x=denominator, floor="eps")
