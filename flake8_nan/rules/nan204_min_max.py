@@ -15,9 +15,7 @@ class MinMaxNormalisation(DivisionRule):
         "a blank or black image, a feature that does not vary in a batch, equal eigenvalues, a "
         "hyperparameter whose bounds coincide. Then max - min is 0 and every element is 0/0 = "
         "NaN, in the forward pass and in the gradient. A range kept away from 0 "
-        "(`.clamp_min(eps)`, `+ eps`) is not reported, nor a quotient the function then "
-        "tests for NaN/inf (`scale[~torch.isfinite(scale)] = 1`), which handles the constant "
-        "inputs itself.")
+        "(`.clamp_min(eps)`, `+ eps`) is not reported.")
     bad = """\
 import torch
 x = torch.full((4,), 3.0)
@@ -34,19 +32,6 @@ out = (x - x.min()) / (x.max() - x.min()).clamp_min(1e-6)
     triggers = (frozenset({MIN_REDUCTION}),
                 frozenset({DIVISION, "div", "div_", "divide", "true_divide"}))
 
-    scope = "function"  # the test that resets a non-finite quotient can come later
-
-    def __init__(self, model, options) -> None:
-        super().__init__(model, options)
-        self.assigned: list[Optional[str]] = []  # per enclosing assignment: its one name
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        target = node.targets[0].target if len(node.targets) == 1 else None
-        self.assigned.append(target.value if isinstance(target, cst.Name) else None)
-
-    def leave_Assign(self, node: cst.Assign) -> None:
-        self.assigned.pop()
-
     def check_denominator(self, denominator: Optional[cst.BaseExpression],
                           numerator: Optional[cst.BaseExpression] = None) -> None:
         if denominator is None:
@@ -57,9 +42,6 @@ out = (x - x.min()) / (x.max() - x.min()).clamp_min(1e-6)
         r = self.model.value_range(denominator)
         if r.positive or r.nonzero:
             return
-        named = self.assigned[-1] if self.assigned else None
-        if named is not None and self.model.tested_for_nonfinite(named):
-            return  # `scale[~torch.isfinite(scale)] = 1`: the constant inputs are handled
         guarded = self.suggest("clamp_min", denominator, x=denominator, floor="eps")
         self.report(denominator, "division by max - min is 0/0 = NaN for a constant input (a "
                                  f"blank image, a feature that does not vary); use {guarded}")
