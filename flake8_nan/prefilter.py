@@ -358,6 +358,8 @@ def _number_words(text: str, min_eps: float) -> set[str]:
             words.add(NAMED_POWER)
         if _FRACTION.search(text):
             words.add(FRACTION)
+    if "<<" in text:
+        words.add(BIG)  # `1 << 30`, folded by the model
     if "pow" in text and len(_POW_CALL.findall(text)) > len(_WHOLE_POW.findall(text)):
         words.update((FRACTION, NAMED_POWER))  # any exponent: `torch.pow(1 - p, gamma)`
     tiny, big = _extremes(text, min_eps)

@@ -266,4 +266,11 @@ _ARITH = {
     cst.Multiply: lambda a, b: a * b,
     cst.Divide: lambda a, b: a / b,
     cst.Power: lambda a, b: a ** b,
+    cst.LeftShift: lambda a, b: _shift(a, b),
 }
+
+
+def _shift(a: float, b: float) -> int:
+    if not (a.is_integer() and b.is_integer() and 0 <= b <= 1024):  # a bounded result
+        raise ValueError("not a whole shift")
+    return int(a) << int(b)

@@ -211,6 +211,8 @@ class Values:
                 _wide_dtype(self, call)
             if attr == "half" or attr in _CASTS and _cast_elsewhere(self, call):
                 wide = False
+            if _integer_cast(self, call, attr):  # `sf.view(torch.int32)`: bits, not a float
+                return replace(inner, host=host or inner.host, wide=False, count=True, constant=True)
             return replace(inner, host=host or inner.host, wide=wide,
                            constant=inner.constant or attr in ("detach", "detach_"))
         if op.name in ("sum", "mean", "nanmean", "count_nonzero"):
@@ -609,6 +611,15 @@ def _has_keyword(call: cst.Call, name: str) -> bool:
 
 # methods that can change a tensor's dtype
 _CASTS = frozenset({"to", "type", "half", "bfloat16", "type_as", "view"})
+
+
+def _integer_cast(model, call: cst.Call, attr: str) -> bool:
+    """`x.long()`, `x.to(torch.int64)`, `x.view(torch.int32)`: a cast to an integer dtype."""
+    if attr in vocab.INTEGER_CAST_METHODS:
+        return not call.args
+    return attr in ("to", "type", "view") and any(
+        model.qualname(a.value) in vocab.INTEGER_DTYPES for a in call.args
+        if a.keyword is None or a.keyword.value == "dtype")
 
 
 def _wide_dtype(model, call: cst.Call) -> bool:

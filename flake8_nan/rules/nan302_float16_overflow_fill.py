@@ -37,7 +37,12 @@ class Float16OverflowFill(Rule):
         "error is reported on CUDA), and `torch.where(mask, x, -1e9)` gives -inf without a word, which "
         "a softmax over a fully masked row turns into NaN. bfloat16 has the float32 range "
         "and keeps -1e9: a tensor known to be float32 or bfloat16 (`.float()`, "
-        "`.bfloat16()`, `.to(torch.float32)`, a factory without a dtype) is not reported.")
+        "`.bfloat16()`, `.to(torch.float32)`, a factory without a dtype) is not reported. "
+        "A whole number written as a power or a shift (`2 ** 30`, `1 << 30`) is a size like "
+        "`1e9`, not an index. Added to or subtracted from a float tensor where the module can "
+        "run in float16 (`logits -= 2 ** 30`, `scores[mask] -= 1e9`), it makes the entries "
+        "-inf; a probability so shifted is only ranked or thresholded, which -inf does alike, "
+        "and is not reported.")
     claim = "raises"
     raises = "value cannot be converted to type c10::Half without overflow"
     bad = """\
@@ -62,7 +67,19 @@ import torch
 scores = torch.randn(2, 3).half()
 keep = torch.tensor([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]]).half()
 out = scores * keep + torch.tensor(torch.finfo(scores.dtype).min, dtype=scores.dtype) * (1 - keep)
-"""),)
+"""), Example("a power added to a float16 tensor", """\
+import torch
+scores = torch.randn(2, 3).half()
+mask = torch.tensor([[False, True, True], [True, True, True]])
+scores[mask] -= 2 ** 30
+out = scores.softmax(-1)
+""", """\
+import torch
+scores = torch.randn(2, 3).half()
+mask = torch.tensor([[False, True, True], [True, True, True]])
+scores[mask] = torch.finfo(scores.dtype).min
+out = scores.softmax(-1)
+"""))
     fix = ("Write the most negative (or positive) value of the tensor's own dtype: "
            "`torch.finfo(x.dtype).min` (`.max`), -65504 in float16 and about -3.4e38 in "
            "float32. Two such values added together (two additive masks) overflow to -inf, "
@@ -70,8 +87,30 @@ out = scores * keep + torch.tensor(torch.finfo(scores.dtype).min, dtype=scores.d
     fix_safety = "unsafe"
     references = ("torch.finfo documentation", "IEEE 754 binary16: largest finite value 65504")
     triggers = (frozenset({"masked_fill", "masked_fill_", "fill_", "full_like", "new_full", "where",
-                           "dtype"}),
+                           "dtype", BIG}),
                 frozenset({BIG}))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, (cst.AddAssign, cst.SubtractAssign)):
+            self._shifted(node, node.target, node.value)
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, (cst.Add, cst.Subtract)):
+            self._shifted(node, node.left, node.right)
+            self._shifted(node, node.right, node.left)
+
+    def _shifted(self, at: cst.CSTNode, tensor: cst.BaseExpression, number: cst.BaseExpression) -> None:
+        """`logits -= 2 ** 30`, `scores + -1e9`: a float16 tensor plus a number beyond its
+        range is -inf (or inf) at every entry.  Only where the module can run in float16 and
+        the tensor is a float one not known to be float32."""
+        if not self.model.precision.float16 or self.model.const(tensor) is not None:
+            return
+        r = self.model.value_range(tensor)
+        # a probability shifted by a huge number is ranked or thresholded, which -inf does alike
+        if r.host == "tensor" and not (r.wide or r.count or r.mask or r.unit):
+            self._check(at, number, "added to a float16 tensor it makes every entry -inf or inf",
+                        tensor=tensor if isinstance(tensor, (cst.Name, cst.Attribute)) else None,
+                        magnitude=True)
 
     def visit_Call(self, node: cst.Call) -> None:
         cast = _CASTS.get(self.model.qualname(node.func) or "")
@@ -97,14 +136,18 @@ out = scores * keep + torch.tensor(torch.finfo(scores.dtype).min, dtype=scores.d
             self._check(node, op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor",
                         op.name in _WHOLE_NEEDS_FLOAT, tensor=op.subject)
 
-    def _check(self, at: cst.Call, value: Optional[cst.BaseExpression], effect: str,
-               strict: bool = False, tensor: Optional[cst.BaseExpression] = None) -> None:
+    def _check(self, at: cst.CSTNode, value: Optional[cst.BaseExpression], effect: str,
+               strict: bool = False, tensor: Optional[cst.BaseExpression] = None,
+               magnitude: bool = False) -> None:
         number = self._number(value)
         if number is None or math.isinf(number) or abs(number) <= vocab.FLOAT16_MAX:
             return
         parts = list(_parts(value))
-        written_as_float = any(isinstance(n, cst.Float) or isinstance(n, cst.Call)
-                               and self.model.qualname(n.func) == "builtins.float" for n in parts)
+        # a power or a shift (`2 ** 30`, `1 << 30`) writes a size, not an index or an id
+        written_as_float = magnitude or any(
+            isinstance(n, cst.Float) or isinstance(n, cst.Call) and self.model.qualname(n.func) ==
+            "builtins.float" or isinstance(n, cst.BinaryOperation) and isinstance(
+                n.operator, (cst.Power, cst.LeftShift)) for n in parts)
         if number.is_integer() and not written_as_float and (strict or all(
                 isinstance(n, (cst.Integer, cst.UnaryOperation, cst.BinaryOperation)) for n in parts)):
             return  # a whole number: maybe an index or id tensor, not a float16 one
