@@ -941,6 +941,7 @@ class _Rules:
         self.triggers = self.statement + self.function
         self.any_word = frozenset().union(*(g for t in self.triggers for g in t))
         self.context = frozenset().union(*(r.context for r in rules))
+        self.companions = frozenset().union(*(r.companions for r in rules))
         # the operations among them (a big literal in a config dict makes no script step)
         self.any_name = frozenset(w for w in self.any_word if w.isidentifier())
 
@@ -1092,6 +1093,9 @@ class _Selection:
             hits.update(k for k, words in enumerate(f.closures(evidence)) if self._hit(words))
         if not hits:
             return None
+        companions = self.rules.companions
+        if companions and not whole_words.isdisjoint(companions):
+            hits.update(k for k, words in enumerate(f.words) if not words.isdisjoint(companions))
         return f.keep(hits)
 
     # ---------------------------------------------------------------- classes

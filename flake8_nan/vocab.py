@@ -158,6 +158,7 @@ METHODS.update({
 SHAPE_METHODS = SHAPE_METHODS | {"gather", "index_select", "take_along_dim"}
 
 NONFINITE_TESTS = frozenset({"isinf", "isnan", "isfinite", "isposinf", "isneginf"})
+NONFINITE_FILTERS = NONFINITE_TESTS | {"nan_to_num", "nan_to_num_"}
 
 # nn.Module classes that apply one operation when called: the instance's
 # origin is "module" with the operation as `inner`, the call's is the operation.

@@ -60,6 +60,8 @@ class Model(Scopes, Origins, Values, Definitions, Fills, Frameworks, cst.Batchab
         # methods read ahead): with none but PyTorch, no call can be another's
         self.frameworks: set[str] = set() if frameworks is None else frameworks
         self.frames: list[_Frame] = []
+        self.functions: list[cst.FunctionDef] = []  # the enclosing definitions, innermost last
+        self.assigning: list[Optional[str]] = []  # per enclosing assignment: the name it binds
         self.prescan = prescan  # recording self.<attr> bindings of one __init__
         # (id(expr), depth) -> origin, (id(call), -1) -> operation, (id(expr), -2 - depth)
         # -> range and (id(call), "where") -> the hazards in a where's branches

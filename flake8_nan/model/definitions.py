@@ -27,6 +27,7 @@ _NUMBER_PARAM = Fact(range=Range(host="python", constant=True))
 class Definitions:
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.bind(node.name.value, UNKNOWN)
+        self.functions.append(node)
         outer = self.scope
         scope = self._push("function", node.name.value)
         params = node.params
@@ -59,6 +60,7 @@ class Definitions:
                 scope.names[p.name.value] = UNKNOWN
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
         self.no_grad.pop()
         self.autocast_off.pop()
         self._leave_definition(node, "function", self._returned)

@@ -200,7 +200,17 @@ class Scopes:
         self._close_frame(node)
         self._exit_guard(node)
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        self.assigning.append(target.value if isinstance(target, cst.Name) else None)
+
+    def assigned_name(self) -> Optional[str]:
+        """The name the enclosing assignment binds (`scale` in `scale = bound / r`), where it
+        binds one name."""
+        return self.assigning[-1] if self.assigning else None
+
     def leave_Assign(self, node: cst.Assign) -> None:
+        self.assigning.pop()
         value = node.value
         for t in node.targets:
             pairs = _pairs(t.target, value)

@@ -346,6 +346,27 @@ class Values:
                 out.append(o.node)
         return out
 
+    def tested_for_nonfinite(self, name: str, limit: int = 4000) -> bool:
+        """Whether the enclosing function tests `name` for NaN/inf (`torch.isfinite(scale)`,
+        `scale.isnan()`, `torch.nan_to_num(scale)`): code that resets the non-finite entries
+        a division makes (within `limit` nodes)."""
+        if not self.functions:
+            return False
+        todo: list = [self.functions[-1].body]
+        for _ in range(limit):
+            if not todo:
+                return False
+            n = todo.pop()
+            if isinstance(n, cst.Call) and isinstance(n.func, (cst.Name, cst.Attribute)):
+                func = n.func.attr if isinstance(n.func, cst.Attribute) else n.func
+                if func.value in vocab.NONFINITE_FILTERS and any(
+                        isinstance(x, cst.Name) and x.value == name
+                        for x in (*[a.value for a in n.args[:1]],
+                                  getattr(n.func, "value", None))):
+                    return True
+            todo.extend(traverse.children(n))
+        return False
+
     def contains(self, region: cst.CSTNode, value: cst.CSTNode, limit: int = 400) -> bool:
         """Whether `region` holds an expression equal to `value` (within `limit` nodes)."""
         todo = [region]

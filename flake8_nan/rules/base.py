@@ -106,6 +106,10 @@ class Rule(cst.BatchableCSTVisitor):
     # Words of statements the rule needs as evidence once it is triggered anywhere in the
     # file (a `Trainer(gradient_clip_val=...)` that clips for every training step).
     context: ClassVar[frozenset[str]] = frozenset()
+    # Words of statements kept alongside in every function kept for some rule: later code
+    # that handles what the rule would report (`scale[~torch.isfinite(scale)] = 1`), rare
+    # enough that keeping the function whole would cost more.
+    companions: ClassVar[frozenset[str]] = frozenset()
     default_enabled: ClassVar[bool] = True
 
     _visitor_names: ClassVar[tuple[str, ...]] = ()

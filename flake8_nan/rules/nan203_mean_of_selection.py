@@ -20,7 +20,9 @@ class MeanOfSelection(Rule):
         "and in every gradient. The std and var (unbiased by default) are NaN already for "
         "one selected element. Measured: `x[torch.tensor([False, False])].mean()` and "
         "`.std()` are NaN, `x[torch.tensor([True, False])].std()` is NaN, and "
-        "`(x * m).sum() / m.sum().clamp_min(1)` is 0.")
+        "`(x * m).sum() / m.sum().clamp_min(1)` is 0. Not reported where the mask is tested "
+        "first (`if m.any():`), nor where the function then tests the result for NaN "
+        "(`v = x[m].mean()` and `if not np.isnan(v):`), which handles the empty case.")
     bad = """\
 import torch
 loss = torch.tensor([0.5, 1.5])
@@ -41,6 +43,8 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
     references = ("torch.mean documentation", "torch.std documentation: correction (Bessel's "
                                                "correction, 1 by default)")
     triggers = (frozenset({"mean", "nanmean", "std", "var"}), frozenset({REDUCED_SELECTION, "masked_select"}))
+
+    companions = vocab.NONFINITE_FILTERS  # the test of the result for NaN/inf comes later
 
     def __init__(self, model, options) -> None:
         super().__init__(model, options)
@@ -71,6 +75,9 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
         found = self._selection(op.subject)
         if found is None or _names(found[1]) & self.tested[-1]:
             return
+        named = self.model.assigned_name()
+        if named is not None and self.model.tested_for_nonfinite(named):
+            return  # `v = x[m].mean()` then `if not np.isnan(v)`: the empty case is handled
         x, m = found
         if _REDUCTIONS[op.name] == "mean":
             self.report(node, "mean of a boolean selection is NaN when the mask selects nothing; "

@@ -3,6 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
+from .. import vocab
 from ..words import DIVISION, MIN_REDUCTION
 from .base import DivisionRule
 
@@ -15,7 +16,9 @@ class MinMaxNormalisation(DivisionRule):
         "a blank or black image, a feature that does not vary in a batch, equal eigenvalues, a "
         "hyperparameter whose bounds coincide. Then max - min is 0 and every element is 0/0 = "
         "NaN, in the forward pass and in the gradient. A range kept away from 0 "
-        "(`.clamp_min(eps)`, `+ eps`) is not reported.")
+        "(`.clamp_min(eps)`, `+ eps`) is not reported, nor a quotient the function then "
+        "tests for NaN/inf (`scale[~torch.isfinite(scale)] = 1`), which handles the constant "
+        "inputs itself.")
     bad = """\
 import torch
 x = torch.full((4,), 3.0)
@@ -32,6 +35,8 @@ out = (x - x.min()) / (x.max() - x.min()).clamp_min(1e-6)
     triggers = (frozenset({MIN_REDUCTION}),
                 frozenset({DIVISION, "div", "div_", "divide", "true_divide"}))
 
+    companions = vocab.NONFINITE_FILTERS  # the test of the result for NaN/inf comes later
+
     def check_denominator(self, denominator: Optional[cst.BaseExpression],
                           numerator: Optional[cst.BaseExpression] = None) -> None:
         if denominator is None:
@@ -42,6 +47,9 @@ out = (x - x.min()) / (x.max() - x.min()).clamp_min(1e-6)
         r = self.model.value_range(denominator)
         if r.positive or r.nonzero:
             return
+        named = self.model.assigned_name()
+        if named is not None and self.model.tested_for_nonfinite(named):
+            return  # `scale[~torch.isfinite(scale)] = 1`: the constant inputs are handled
         guarded = self.suggest("clamp_min", denominator, x=denominator, floor="eps")
         self.report(denominator, "division by max - min is 0/0 = NaN for a constant input (a "
                                  f"blank image, a feature that does not vary); use {guarded}")
