@@ -43,7 +43,7 @@ from typing import Callable, NamedTuple, Optional, Sequence
 
 from . import ranges
 from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
-from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, INF, INF_WORDS, MASKING,
+from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, IN_LOSS, INF, INF_WORDS, MASKING,
                     MIN_REDUCTION, NAMED_POWER, NAN_TEXT, PER_BATCH, POWER_IN_WHERE, PROBABILITY,
                     REDUCED_SELECTION, REGROUPED, REGROUPING_METHODS, ROOT, SELF_COMPARE,
                     SINGULAR_IN_WHERE, SINGULAR_VALUE,
@@ -820,7 +820,7 @@ class _Function:
     0 is the signature, k > 0 the kth statement).  The words of each part are read
     only when the words of the whole function may meet a trigger."""
 
-    def __init__(self, fn, words_of: Callable, lines: list[str]):
+    def __init__(self, fn, words_of: Callable, lines: list[str], cls: str = ""):
         self.fn = fn
         self.words_of = words_of
         self.lines = lines
@@ -831,6 +831,11 @@ class _Function:
         self.header = self.whole if self.one_line else (self.whole[0], _first_line(body[0]) - 1)
         self.parts = 1 + len(self.children)
         self.all_words = words_of(*self.whole)
+        # what Model.in_loss tells: a loss function, or the forward of a loss class
+        self.in_loss = "loss" in fn.name.lower() or fn.name in ("forward", "__call__") and \
+            "loss" in cls.lower()
+        if self.in_loss:
+            self.all_words.add(IN_LOSS)
         self._words: Optional[list[set[str]]] = None
         self._bound: Optional[list[set[str]]] = None
         self._reads: Optional[list[set[str]]] = None
@@ -853,6 +858,9 @@ class _Function:
         if self._words is None:
             self._words = [self.all_words] if self.one_line else [
                 self.words_of(*self.span(k)) for k in range(self.parts)]
+            if self.in_loss:
+                for w in self._words:
+                    w.add(IN_LOSS)
         return self._words
 
     def reads(self) -> set[str]:
@@ -1110,7 +1118,7 @@ class _Selection:
         own: list[set[str]] = []
         for k, m in enumerate(members):
             if isinstance(m, _DEFS):
-                funcs[k] = f = _Function(m, self.words_of, self.code)
+                funcs[k] = f = _Function(m, self.words_of, self.code, cls.name)
                 own.append(f.all_words)
             else:
                 own.append(self.words_of(_first_line(m), m.end_lineno))

@@ -7,6 +7,9 @@ DIVISION = "/"
 TINY = "<tiny>"  # a float literal below the eps threshold
 HF = "<hf>"  # a name imported from transformers
 BIG = "<big>"  # a number literal beyond the float16 range, or a power
+# every statement of a loss: a function named for one, or the forward of a class named for
+# one (Model.in_loss)
+IN_LOSS = "<in loss>"
 ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
 NAMED_POWER = "<** name>"  # `** gamma`, `** self.gamma`: an exponent set elsewhere
 FRACTION = "<** 0.5>"  # `** e` with a literal exponent in (0, 1): `** 0.5`, `** (1 / 3)`

@@ -2,7 +2,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..words import ROOT
+from ..words import IN_LOSS, ROOT
 from ..model import Origin
 from .. import vocab
 from .base import Fix, Rule
@@ -76,8 +76,10 @@ out = a.grad
            "`torch.linalg.vector_norm`, whose gradient at 0 is 0.")
     fix_safety = "unsafe"
     references = ("torch.linalg.vector_norm documentation", "torch.sqrt documentation")
-    triggers = (frozenset({*_ROOTS, "pow", "pow_", ROOT}),
-                frozenset({"sum", "mean", "var", "pow", "pow_", "square"}))
+    # by default only a distance in a loss is reported
+    strict_triggers = (frozenset({*_ROOTS, "pow", "pow_", ROOT}),
+                       frozenset({"sum", "mean", "var", "pow", "pow_", "square"}))
+    triggers = (*strict_triggers, frozenset({IN_LOSS}))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.left_to_where(node):
