@@ -43,11 +43,11 @@ from typing import Callable, NamedTuple, Optional, Sequence
 
 from . import ranges
 from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
-from .words import (ABS_MAX, BIG, CONTEXT, DIVISION, FRACTION, HF, IN_LOSS, INF, INF_WORDS, MASKING,
-                    MIN_REDUCTION, NAMED_POWER, NAN_TEXT, PER_BATCH, POWER_IN_WHERE, PROBABILITY,
-                    REDUCED_SELECTION, REGROUPED, REGROUPING_METHODS, ROOT, SELF_COMPARE,
-                    SINGULAR_IN_WHERE, SINGULAR_VALUE,
-                    SQRT_REDUCE, TINY, ZERO_REACHING, ZERO_REACHING_WORDS)
+from .words import (ABS_MAX, ARRAY_LOG, BIG, CONTEXT, DIVISION, FRACTION, HF, INF, INF_WORDS,
+                    IN_LOSS, LOG_WORDS, MASKING, MIN_REDUCTION, NAMED_POWER, NAN_TEXT, PER_BATCH,
+                    POWER_IN_WHERE, PROBABILITY, REDUCED_SELECTION, REGROUPED, REGROUPING_METHODS,
+                    ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY,
+                    ZERO_REACHING, ZERO_REACHING_WORDS)
 
 PIECE_LINES = 100  # the size of the pieces the engine parses (libcst holds ~14 KB a line
 # while it parses: pieces of 100 lines kept a dense file 4 MiB lower than pieces of 200)
@@ -306,6 +306,8 @@ def _plain_words(text: str, triggers: frozenset) -> set[str]:
         words.update(WORD_ALIASES[w] for w in words.intersection(WORD_ALIASES))
     if "/" in text and "/" in text.replace("//", ""):
         words.add(DIVISION)
+    if not words.isdisjoint(LOG_WORDS) and _array_log(text):
+        words.add(ARRAY_LOG)
     if not words.isdisjoint(_MIN_WORDS) and _MIN_CALL.search(text):
         words.add(MIN_REDUCTION)
     return words
@@ -313,6 +315,28 @@ def _plain_words(text: str, triggers: frozenset) -> set[str]:
 
 _MIN_WORDS = frozenset({"min", "amin", "reduce_min"})
 _MIN_CALL = re.compile(r"\.\s*(?:a?min|reduce_min)\s*\(|amin(?<!\wamin)\s*\(")
+
+
+_LOSS = re.compile("loss", re.IGNORECASE)
+
+
+def _array_log(text: str) -> bool:
+    """Whether `text` calls a log other than Python's `math.log` (`tf.math.log` is one)."""
+    at = text.find("log")
+    while at >= 0:
+        end = at + 3
+        if text.startswith("10", end):
+            end += 2
+        elif text.startswith("2", end):
+            end += 1
+        if not (at and (text[at - 1].isalnum() or text[at - 1] == "_")) and not (
+                end < len(text) and (text[end].isalnum() or text[end] == "_")):
+            head = text[:at].rstrip()
+            if not (head.endswith("math.") and (len(head) == 5 or not (
+                    head[-6].isalnum() or head[-6] in "._"))):
+                return True
+        at = text.find("log", at + 3)
+    return False
 
 
 def _named_power(text: str) -> bool:
@@ -1067,6 +1091,8 @@ class _Selection:
             words.add(HF)
         if rules.context and any(c in text for c in rules.context):
             words.add(CONTEXT)
+        if _LOSS.search(text):
+            words.add(IN_LOSS)  # the module may name a loss function or class
         if rules.module:
             self.module_any = rules.module_words(words)
         return gate(words, rules.triggers, lambda find: find(text, self.min_eps))
@@ -1075,6 +1101,8 @@ class _Selection:
         """`ln` of `from torch import log as ln` is read as `log`."""
         if self.aliases and not words.isdisjoint(self.aliases):
             words.update(self.aliases[w] for w in words.intersection(self.aliases))
+            if not words.isdisjoint(LOG_WORDS):
+                words.add(ARRAY_LOG)  # `from torch import log as ln`
 
     def _whole_function(self, words: set[str]) -> bool:
         """Whether a function (or a class, a statement) with these words is kept whole for

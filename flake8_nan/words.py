@@ -10,6 +10,10 @@ BIG = "<big>"  # a number literal beyond the float16 range, or a power
 # every statement of a loss: a function named for one, or the forward of a class named for
 # one (Model.in_loss)
 IN_LOSS = "<in loss>"
+# `log`, `log2` or `log10` other than Python's `math.log(...)`, which raises where a tensor's
+# gives -inf
+ARRAY_LOG = "<array log>"
+LOG_WORDS = frozenset({"log", "log2", "log10"})
 ROOT = "<root>"  # `** e` with a fractional or negative exponent (`** 0.5`, `** -1`)
 NAMED_POWER = "<** name>"  # `** gamma`, `** self.gamma`: an exponent set elsewhere
 FRACTION = "<** 0.5>"  # `** e` with a literal exponent in (0, 1): `** 0.5`, `** (1 / 3)`

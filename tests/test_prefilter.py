@@ -494,3 +494,24 @@ def test_a_name_imported_under_another_name_is_read_as_its_own():
     fast = check_source(source)
     assert fast == check_source(source, full=True)
     assert [(r.line, r.code) for r in fast] == [(6, "NAN102")]
+
+
+def test_pythons_math_log_is_no_tensor_log():
+    # math.log(0) raises instead of giving -inf: NAN101 reads only the other logs
+    rules = [BY_CODE["NAN101"]]
+    assert kept("import math\nimport torch\ny = math.log(10000.0) / d\n", rules) is None
+    for spelling in ("torch.log(p)", "p.log2()", "np.log10(p)", "tf.math.log(p)", "ln(p)"):
+        source = f"import math\nimport torch\nfrom torch import log as ln\ny = {spelling}\n"
+        assert kept(source, rules) is not None, spelling
+
+
+def test_nan501_by_default_reads_only_losses():
+    rules = [BY_CODE["NAN501"]]
+    body = "    return torch.sqrt(((a - b) ** 2).sum(-1))\n"
+    assert kept("import torch\ndef distance(a, b):\n" + body, rules) is None
+    assert kept("import torch\ndef contrastive_loss(a, b):\n" + body, rules) is not None
+    assert kept("import torch\nclass PairLoss:\n    def forward(self, a, b):\n    " + body,
+                rules) is not None
+    found = select("import torch\ndef distance(a, b):\n" + body,
+                   ast.parse("import torch\ndef distance(a, b):\n" + body), rules, 1e-7, strict=True)
+    assert found is not None

@@ -1,6 +1,7 @@
 import libcst as cst
 
 from .. import vocab
+from ..words import ARRAY_LOG
 from .base import Fix, Rule, method_call, with_argument
 from .nan107_xlogx import DefersToXlogx
 from .nan502_where_gradient import DefersToWhere
@@ -46,7 +47,7 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
     fix_safety = "unsafe"
     references = ("torch.log documentation: log(0) = -inf",
                   "pytorch/pytorch#20614 (nan gradients from log of 0)")
-    triggers = (frozenset(vocab.LOG_OPS),)
+    triggers = (frozenset({ARRAY_LOG}),)  # Python's math.log raises, and is not read
 
     # Arguments that another rule owns, with a better fix than clamping:
     # origin kinds, and the inner kinds of `1 - <value>` ("one_minus").

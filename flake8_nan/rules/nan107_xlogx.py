@@ -4,6 +4,7 @@ from typing import Iterator
 import libcst as cst
 
 from .. import vocab
+from ..words import ARRAY_LOG
 from ..model import Model
 from .base import Rule
 
@@ -83,7 +84,7 @@ out = torch.special.xlogy(p, p / q).sum()
            "`F.kl_div(q.log(), p, reduction=...)`.")
     references = ("torch.special.xlogy documentation: 0 where x == 0",
                   "torch.special.entr documentation")
-    triggers = (frozenset(vocab.LOG_OPS),)
+    triggers = (frozenset({ARRAY_LOG}),)  # Python's math.log raises, and is not read
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         self.left_to_xlogx(node)
