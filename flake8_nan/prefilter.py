@@ -46,8 +46,8 @@ from .vocab import FLOAT16_MAX, METHODS, SHAPE_METHODS, WORD_ALIASES
 from .words import (ABS_MAX, ARRAY_LOG, BIG, CONTEXT, DIVISION, FRACTION, HF, INF, INF_WORDS,
                     IN_LOSS, LOG_WORDS, MASKING, MIN_REDUCTION, NAMED_POWER, NAN_TEXT, PER_BATCH,
                     POWER_IN_WHERE, PROBABILITY, REDUCED_SELECTION, REGROUPED, REGROUPING_METHODS,
-                    ROOT, SELF_COMPARE, SINGULAR_IN_WHERE, SINGULAR_VALUE, SQRT_REDUCE, TINY,
-                    ZERO_REACHING, ZERO_REACHING_WORDS)
+                    ROOT, SELF_COMPARE, SHIFTED_BIG, SINGULAR_IN_WHERE, SINGULAR_VALUE,
+                    SQRT_REDUCE, TINY, ZERO_REACHING, ZERO_REACHING_WORDS)
 
 PIECE_LINES = 100  # the size of the pieces the engine parses (libcst holds ~14 KB a line
 # while it parses: pieces of 100 lines kept a dense file 4 MiB lower than pieces of 200)
@@ -318,6 +318,8 @@ _MIN_CALL = re.compile(r"\.\s*(?:a?min|reduce_min)\s*\(|amin(?<!\wamin)\s*\(")
 
 
 _LOSS = re.compile("loss", re.IGNORECASE)
+# an addition or a subtraction with a number: `x -= 2 ** 30`, `s + -1e9`, `s - float(2 ** 30)`
+_SHIFT = re.compile(r"[-+]=|[\w)\]]\s*[-+]\s*[-(]*\s*(?:\d|float\b)")
 
 
 def _array_log(text: str) -> bool:
@@ -391,6 +393,8 @@ def _number_words(text: str, min_eps: float) -> set[str]:
         words.add(TINY)
     if big:
         words.add(BIG)
+    if BIG in words and _SHIFT.search(text):
+        words.add(SHIFTED_BIG)
     return words
 
 
@@ -525,7 +529,7 @@ def gate(words: set[str], triggers: Sequence, look: Callable, finders=None) -> b
 
 
 # The pseudo-words that take a pass of their own over the text, and what finds them.
-_COSTLY = ((frozenset({TINY, BIG, ROOT, NAMED_POWER, FRACTION}), _number_words),
+_COSTLY = ((frozenset({TINY, BIG, SHIFTED_BIG, ROOT, NAMED_POWER, FRACTION}), _number_words),
            (frozenset({PROBABILITY, PER_BATCH}), _name_words),
            (frozenset({REDUCED_SELECTION}), _selection_words),
            (frozenset({SELF_COMPARE}), _compare_words),

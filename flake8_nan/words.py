@@ -7,6 +7,7 @@ DIVISION = "/"
 TINY = "<tiny>"  # a float literal below the eps threshold
 HF = "<hf>"  # a name imported from transformers
 BIG = "<big>"  # a number literal beyond the float16 range, or a power
+SHIFTED_BIG = "<x - big>"  # such a number added or subtracted: `x -= 2 ** 30`, `s + -1e9`
 # every statement of a loss: a function named for one, or the forward of a class named for
 # one (Model.in_loss)
 IN_LOSS = "<in loss>"

@@ -515,3 +515,11 @@ def test_nan501_by_default_reads_only_losses():
     found = select("import torch\ndef distance(a, b):\n" + body,
                    ast.parse("import torch\ndef distance(a, b):\n" + body), rules, 1e-7, strict=True)
     assert found is not None
+
+
+def test_a_big_number_alone_keeps_nothing_for_nan302():
+    # a configuration that holds a big number is no float16 write; a shift by one is
+    rules = [BY_CODE["NAN302"]]
+    assert kept("import torch\ncfgs = make(dict(size=2 ** 20, vocab=100000.0))\n", rules) is None
+    assert kept("import torch\nlogits -= 2 ** 30\n", rules) is not None
+    assert kept("import torch\nscores = logits + -1e9\n", rules) is not None

@@ -4,7 +4,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import traverse, vocab
-from ..words import BIG
+from ..words import BIG, SHIFTED_BIG
 from ..model import argument, fmt, keyword, where_parts
 from .base import Example, Fix, Rule
 
@@ -87,7 +87,7 @@ out = scores.softmax(-1)
     fix_safety = "unsafe"
     references = ("torch.finfo documentation", "IEEE 754 binary16: largest finite value 65504")
     triggers = (frozenset({"masked_fill", "masked_fill_", "fill_", "full_like", "new_full", "where",
-                           "dtype", BIG}),
+                           "dtype", SHIFTED_BIG}),
                 frozenset({BIG}))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:

@@ -30,7 +30,11 @@ class UncheckedGradNorm(Rule):
         "silent where the function tests the returned norm (or a value computed from it, or "
         "the gradients) for NaN/inf: `torch.isfinite(norm)`, `norm.isfinite()`, "
         "`math.isfinite(norm.item())`, `torch.isnan`, `norm != norm`, `nan_to_num_` of the "
-        "gradients.")
+        "gradients. Why it is off: on the twelve pinned corpora it made 3 reports, the float32 "
+        "training steps of open_clip's `train_one_epoch` and of sentence-transformers' two "
+        "`fit` loops. Each is the hazard as described, but becomes a NaN model only once "
+        "something else makes a gradient non-finite, which the code does not show: all 3 "
+        "judged debatable, none real or safe.")
     bad = """\
 import torch
 w = torch.nn.Parameter(torch.tensor([3.0, 4.0]))
