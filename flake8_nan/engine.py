@@ -316,8 +316,9 @@ def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Opt
         return []
     except Exception as exc:  # a bug in the model: no rule can be trusted
         return [(Report(1, 0, "NAN000", f"internal error in the semantic model: {exc!r}"), None)]
-    found = [(node, rule.code, msg, fix, stmt) for i, rule in enumerate(instances)
-             for (node, msg, fix), stmt in zip(rule.reports, _statements(marks, i, len(rule.reports)))]
+    found = [(report[0], rule.code, report[1], report[2], stmt) for i, rule in enumerate(instances)
+             for report, stmt in zip(rule.reports, _statements(marks, i, len(rule.reports)))
+             if report is not None]
     failed = [r for r in instances if r.error is not None]
     out = []
     if found or failed:

@@ -346,26 +346,22 @@ class Values:
                 out.append(o.node)
         return out
 
-    def tested_for_nonfinite(self, name: str, limit: int = 4000) -> bool:
-        """Whether the enclosing function tests `name` for NaN/inf (`torch.isfinite(scale)`,
-        `scale.isnan()`, `torch.nan_to_num(scale)`): code that resets the non-finite entries
-        a division makes (within `limit` nodes)."""
-        if not self.functions:
-            return False
-        todo: list = [self.functions[-1].body]
-        for _ in range(limit):
-            if not todo:
-                return False
-            n = todo.pop()
-            if isinstance(n, cst.Call) and isinstance(n.func, (cst.Name, cst.Attribute)):
-                func = n.func.attr if isinstance(n.func, cst.Attribute) else n.func
-                if func.value in vocab.NONFINITE_FILTERS and any(
-                        isinstance(x, cst.Name) and x.value == name
-                        for x in (*[a.value for a in n.args[:1]],
-                                  getattr(n.func, "value", None))):
-                    return True
-            todo.extend(traverse.children(n))
-        return False
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        kind = type(func)
+        name = func.attr.value if kind is cst.Attribute else func.value if kind is cst.Name else None
+        if name in vocab.NONFINITE_FILTERS and self.functions:
+            # `torch.isfinite(scale)`, `scale.isnan()`, `np.nan_to_num(v)`: a test of a name
+            tested = self.nonfinite_tests.setdefault(id(self.functions[-1]), set())
+            for x in (node.args[0].value if node.args else None,
+                      func.value if kind is cst.Attribute else None):
+                if type(x) is cst.Name:
+                    tested.add(x.value)
+
+    def tested_for_nonfinite(self, function: cst.FunctionDef) -> frozenset:
+        """The names `function` tests for NaN/inf anywhere in its body: code that resets the
+        non-finite entries a division makes.  Complete once the function is left."""
+        return self.nonfinite_tests.get(id(function), frozenset())
 
     def contains(self, region: cst.CSTNode, value: cst.CSTNode, limit: int = 400) -> bool:
         """Whether `region` holds an expression equal to `value` (within `limit` nodes)."""

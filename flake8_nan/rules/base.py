@@ -122,7 +122,8 @@ class Rule(cst.BatchableCSTVisitor):
         super().__init__()
         self.model = model
         self.options = options
-        self.reports: list[tuple[cst.CSTNode, str]] = []
+        # (node, message, fix), or None for a report taken back
+        self.reports: list[Optional[tuple[cst.CSTNode, str, Optional[Fix]]]] = []
         self.error: Optional[BaseException] = None
         self.error_node: Optional[cst.CSTNode] = None  # where the error happened
 
@@ -134,6 +135,22 @@ class Rule(cst.BatchableCSTVisitor):
                                    if n is not None):
             fix = None  # the rewrites are written in PyTorch's spelling
         self.reports.append((node, message, fix))
+
+    def report_unless_tested(self, name: Optional[str], node: cst.CSTNode, message: str) -> None:
+        """Report, but where the value is bound to `name` in a function that tests `name`
+        for NaN/inf, before or after (`v = x[m].mean()` and then `if not np.isnan(v):`
+        handles the empty case), take the report back at `leave_Module`
+        (`flush_untested`), when the whole function has been read."""
+        self.report(node, message)
+        functions = self.model.functions
+        if name is not None and functions:
+            self.__dict__.setdefault("_untested", []).append(
+                (len(self.reports) - 1, functions[-1], name))
+
+    def flush_untested(self) -> None:
+        for k, function, name in self.__dict__.pop("_untested", ()):
+            if name in self.model.tested_for_nonfinite(function):
+                self.reports[k] = None  # taken back; its place keeps the others' statements
 
     def hazard(self, expr: cst.BaseExpression, sign: bool = False) -> Optional[str]:
         """Why `expr` can be 0 (with `sign`: or below 0), as a message says it: the model's

@@ -75,17 +75,20 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
         found = self._selection(op.subject)
         if found is None or _names(found[1]) & self.tested[-1]:
             return
-        named = self.model.assigned_name()
-        if named is not None and self.model.tested_for_nonfinite(named):
-            return  # `v = x[m].mean()` then `if not np.isnan(v)`: the empty case is handled
         x, m = found
+        # `v = x[m].mean()` then `if not np.isnan(v)`: the empty case is handled
+        named = self.model.assigned_name()
         if _REDUCTIONS[op.name] == "mean":
-            self.report(node, "mean of a boolean selection is NaN when the mask selects nothing; "
-                              f"use {self.suggest('masked_mean', node, x=x, m=m)}")
+            self.report_unless_tested(named, node, "mean of a boolean selection is NaN when the "
+                                      "mask selects nothing; use "
+                                      f"{self.suggest('masked_mean', node, x=x, m=m)}")
         else:
-            self.report(node, f"{op.name} of a boolean selection is NaN when the mask selects "
-                              f"fewer than 2 elements; compute it only where "
-                              f"{self.suggest('count', node, m=m)} > 1")
+            self.report_unless_tested(named, node, f"{op.name} of a boolean selection is NaN "
+                                      "when the mask selects fewer than 2 elements; compute it "
+                                      f"only where {self.suggest('count', node, m=m)} > 1")
+
+    def leave_Module(self, node: cst.Module) -> None:
+        self.flush_untested()
 
     def _selection(self, expr) -> Optional[tuple[cst.BaseExpression, cst.BaseExpression]]:
         """(values, mask) of `x[mask]`, `x.masked_select(mask)` (through shape methods)."""

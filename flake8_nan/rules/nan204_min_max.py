@@ -47,9 +47,11 @@ out = (x - x.min()) / (x.max() - x.min()).clamp_min(1e-6)
         r = self.model.value_range(denominator)
         if r.positive or r.nonzero:
             return
-        named = self.model.assigned_name()
-        if named is not None and self.model.tested_for_nonfinite(named):
-            return  # `scale[~torch.isfinite(scale)] = 1`: the constant inputs are handled
         guarded = self.suggest("clamp_min", denominator, x=denominator, floor="eps")
-        self.report(denominator, "division by max - min is 0/0 = NaN for a constant input (a "
-                                 f"blank image, a feature that does not vary); use {guarded}")
+        # `scale[~torch.isfinite(scale)] = 1`: the constant inputs are handled
+        self.report_unless_tested(self.model.assigned_name(), denominator,
+                                  "division by max - min is 0/0 = NaN for a constant input (a "
+                                  f"blank image, a feature that does not vary); use {guarded}")
+
+    def leave_Module(self, node: cst.Module) -> None:
+        self.flush_untested()
