@@ -245,3 +245,24 @@ def test_a_cap_that_rounds_to_one_lets_one_minus_p_reach_zero():
     assert probe(HEAD + "q = torch.clamp(p, 0.01, 1 - 1e-6)\nprobe(1 - q)").positive
     # in float16 (spacing 4.9e-4 below 1) 1 - 1e-6 rounds to 1 as well
     assert probe(HEAD + "q = torch.clamp(p, 0.01, 1 - 1e-6)\nprobe(1 - q)", float16=True).reaches_zero
+
+
+@pytest.mark.parametrize("code, integer", [
+    ("probe(sf.view(torch.int32))", True),  # the float's bits: integer arithmetic follows
+    ("probe(x.to(torch.int64))", True),
+    ("probe(x.view(-1, 4))", False),  # a view of the same float tensor
+    ("probe(x.to(torch.float16))", False),
+])
+def test_a_cast_to_an_integer_dtype_makes_an_integer(code, integer):
+    r = probe(HEAD + code, float16=True)
+    assert r.count == integer
+    if integer:
+        assert r.constant and not r.wide
+
+
+def test_a_shift_is_folded_into_a_number():
+    model = Model(precision=Precision())
+    module = cst.parse_module("big = 1 << 30\nhuge = 1 << 5000\n")
+    traverse.visit(module, [model])
+    assert model.const(cst.Name("big")).value == 2 ** 30
+    assert model.const(cst.Name("huge")) is None  # an unbounded shift is not computed
