@@ -860,8 +860,7 @@ class _Function:
         self.parts = 1 + len(self.children)
         self.all_words = words_of(*self.whole)
         # what Model.in_loss tells: a loss function, or the forward of a loss class
-        self.in_loss = "loss" in fn.name.lower() or fn.name in ("forward", "__call__") and \
-            "loss" in cls.lower()
+        self.in_loss = ranges.names_loss(fn.name, cls)
         if self.in_loss:
             self.all_words.add(IN_LOSS)
         self._words: Optional[list[set[str]]] = None

@@ -192,6 +192,13 @@ def names_per_batch(name: str) -> bool:
     return _PER_BATCH_NAME.search(name) is not None
 
 
+def names_loss(function: str, cls: str = "") -> bool:
+    """A function named for a loss (`gwd_loss`, `loss_fn`), or the `forward` (`__call__`) of
+    a class named for one (`ContrastiveLoss`): the model's `in_loss` and the pre-filter's
+    IN_LOSS read the same names."""
+    return "loss" in function.lower() or function in ("forward", "__call__") and "loss" in cls.lower()
+
+
 def names_mask(name: str) -> bool:
     return _MASK_NAME.search(name) is not None
 

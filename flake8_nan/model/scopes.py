@@ -58,8 +58,8 @@ class Scopes:
             if scope.kind != "function":
                 continue
             parent = scope.parent
-            if "loss" in scope.name.lower() or scope.name in ("forward", "__call__") and \
-                    parent is not None and parent.kind == "class" and "loss" in parent.name.lower():
+            if ranges.names_loss(scope.name, parent.name if parent is not None and
+                                 parent.kind == "class" else ""):
                 return True
         return False
 

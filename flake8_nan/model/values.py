@@ -211,7 +211,7 @@ class Values:
                 _wide_dtype(self, call)
             if attr == "half" or attr in _CASTS and _cast_elsewhere(self, call):
                 wide = False
-            if _integer_cast(self, call, attr):  # `sf.view(torch.int32)`: bits, not a float
+            if self.integer_cast_subject(call) is not None:  # `sf.view(torch.int32)`: bits
                 return replace(inner, host=host or inner.host, wide=False, count=True, constant=True)
             return replace(inner, host=host or inner.host, wide=wide,
                            constant=inner.constant or attr in ("detach", "detach_"))
@@ -357,6 +357,22 @@ class Values:
                       func.value if kind is cst.Attribute else None):
                 if type(x) is cst.Name:
                     tested.add(x.value)
+
+    def integer_cast_subject(self, call: cst.Call) -> Optional[cst.BaseExpression]:
+        """The value that `x.long()`, `x.to(torch.long)`, `x.view(torch.int32)`,
+        `x.type(torch.int32)` or `int(x)` casts to an integer; None for any other call."""
+        func = call.func
+        if type(func) is cst.Attribute:
+            if func.attr.value in vocab.INTEGER_CAST_METHODS and not call.args:
+                return func.value
+            if func.attr.value in ("to", "type", "view") and any(
+                    self.qualname(a.value) in vocab.INTEGER_DTYPES for a in call.args
+                    if a.keyword is None or a.keyword.value == "dtype"):
+                return func.value
+            return None
+        if self.qualname(func) == "builtins.int" and len(call.args) == 1 and call.args[0].keyword is None:
+            return call.args[0].value
+        return None
 
     def tested_for_nonfinite(self, function: cst.FunctionDef) -> frozenset:
         """The names `function` tests for NaN/inf anywhere in its body: code that resets the
@@ -628,15 +644,6 @@ def _has_keyword(call: cst.Call, name: str) -> bool:
 
 # methods that can change a tensor's dtype
 _CASTS = frozenset({"to", "type", "half", "bfloat16", "type_as", "view"})
-
-
-def _integer_cast(model, call: cst.Call, attr: str) -> bool:
-    """`x.long()`, `x.to(torch.int64)`, `x.view(torch.int32)`: a cast to an integer dtype."""
-    if attr in vocab.INTEGER_CAST_METHODS:
-        return not call.args
-    return attr in ("to", "type", "view") and any(
-        model.qualname(a.value) in vocab.INTEGER_DTYPES for a in call.args
-        if a.keyword is None or a.keyword.value == "dtype")
 
 
 def _wide_dtype(model, call: cst.Call) -> bool:

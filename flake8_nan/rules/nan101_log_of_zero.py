@@ -98,7 +98,7 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
         An integer holds no -inf or NaN and no gradient crosses the cast.  Like
         `left_to_where`, it notes each cast on the way in."""
         owned = self.__dict__.setdefault("_cast_owned", set())
-        subject = _integer_cast_subject(self.model, node)
+        subject = self.model.integer_cast_subject(node)
         todo = [subject] if subject is not None else []
         while todo:
             expr = todo.pop()
@@ -114,19 +114,3 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
                     todo.append(op.subject)
         return id(node) in owned
 
-
-def _integer_cast_subject(model, call: cst.Call):
-    """The value that `x.long()`, `x.to(torch.long)`, `x.type(torch.int32)` or `int(x)`
-    casts to an integer; None for any other call."""
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        if func.attr.value in vocab.INTEGER_CAST_METHODS and not call.args:
-            return func.value
-        if func.attr.value in ("to", "type") and any(
-                model.qualname(a.value) in vocab.INTEGER_DTYPES for a in call.args
-                if a.keyword is None or a.keyword.value == "dtype"):
-            return func.value
-        return None
-    if model.qualname(func) == "builtins.int" and len(call.args) == 1 and call.args[0].keyword is None:
-        return call.args[0].value
-    return None

@@ -103,7 +103,11 @@ out = scores.softmax(-1)
         """`logits -= 2 ** 30`, `scores + -1e9`: a float16 tensor plus a number beyond its
         range is -inf (or inf) at every entry.  Only where the module can run in float16 and
         the tensor is a float one not known to be float32."""
-        if not self.model.precision.float16 or self.model.const(tensor) is not None:
+        if not self.model.precision.float16:
+            return
+        n = self._number(number)  # every `a + b` comes here: the cheap test first
+        if n is None or math.isinf(n) or abs(n) <= vocab.FLOAT16_MAX or \
+                self.model.const(tensor) is not None:
             return
         r = self.model.value_range(tensor)
         # a probability shifted by a huge number is ranked or thresholded, which -inf does alike
