@@ -178,40 +178,86 @@ def parse(text: str, starts: Sequence[int], members: Optional[dict] = None) -> c
                               has_trailing_newline=pieces[-1].has_trailing_newline)
 
 
-def _parse_long(lines: list[str], first: int, end: int, members: Sequence[int]):
+def _parse_long(lines: list[str], first: int, end: int, members: Sequence[tuple[int, int]]):
     """A one-statement piece whose last block is parsed in runs of about PIECE_LINES
-    lines: the statement up to the first cut, then each run of the block's statements
-    under a stand-in `class _:` line.  None when a run would not print as it was parsed
-    (the caller then parses the piece whole)."""
-    cuts = [first]
-    for m in members:
-        if m - cuts[-1] >= PIECE_LINES:
-            cuts.append(m)
-    cuts.append(end)
-    head = cst.parse_module("".join(lines[first - 1:cuts[1] - 1]))
-    runs = [cst.parse_module("class _:\n" + "".join(lines[a - 1:b - 1]))
-            for a, b in zip(cuts[1:], cuts[2:])]
+    lines: the statement up to the first cut, then each run under stand-in `class _:`
+    lines, one per depth of the block the run begins in (depth 2: the last block of the
+    block's last statement, a long method of a long class).  None when a run would not
+    print as it was parsed (the caller then parses the piece whole)."""
+    cuts = [(first, 0)]
+    for m, depth in members:
+        if m - cuts[-1][0] >= PIECE_LINES:
+            cuts.append((m, depth))
+    cuts.append((end, 0))
+    head = cst.parse_module("".join(lines[first - 1:cuts[1][0] - 1]))
     stmt = head.body[0] if len(head.body) == 1 else None
-    block = _last_block(stmt) if stmt is not None else None
-    if not isinstance(block, cst.IndentedBlock):
+    if stmt is None or not isinstance(_last_block(stmt), cst.IndentedBlock):
         return None
-    body, carried, footer = list(block.body), block.footer, head.footer
-    for m in runs:
-        c = m.body[0] if len(m.body) == 1 else None
-        blank = _blank_in_block(footer)
-        if not isinstance(c, cst.ClassDef) or not isinstance(c.body, cst.IndentedBlock) or \
-                blank is None or m.header or m.default_indent != head.default_indent or \
-                m.default_newline != head.default_newline or c.body.indent != block.indent:
+    footer = head.footer
+    for (a, depth), (b, _) in zip(cuts[1:], cuts[2:]):
+        chain = _chain(stmt, depth)
+        if len(chain) < depth:
             return None
-        first_stmt, *rest = c.body.body
-        # the comment and blank lines that ended the run before lead the statement that
-        # follows, where a whole parse puts them
-        lead = [*carried, *blank, *first_stmt.leading_lines]
-        body.append(first_stmt.with_changes(leading_lines=lead))
-        body.extend(rest)
-        carried, footer = c.body.footer, m.footer
-    whole = block.with_changes(body=body, footer=carried)
-    return head.with_changes(body=[_with_last_block(stmt, whole)], footer=footer)
+        stand_in = "".join(f"{_indent(head, chain[:k])}class _:\n" for k in range(depth))
+        m = cst.parse_module(stand_in + "".join(lines[a - 1:b - 1]))
+        blank = _blank_in_block(footer)
+        if blank is None or len(m.body) != 1 or m.header or m.default_indent != head.default_indent \
+                or m.default_newline != head.default_newline:
+            return None
+        # per depth: the stand-in block's footer and the statements the run adds there
+        edits, c = [], m.body[0]
+        for k in range(depth):
+            if not isinstance(c, cst.ClassDef) or not isinstance(c.body, cst.IndentedBlock) or \
+                    c.body.indent != chain[k].indent:
+                return None
+            inner = list(c.body.body)
+            edits.append((c.body.footer, inner[1:] if k + 1 < depth else inner))
+            c = inner[0]
+        # the comment and blank lines that ended the run before (the footers of the blocks
+        # it ended in, innermost first, then the module's) lead the statement that follows,
+        # where a whole parse puts them
+        added = edits[-1][1]
+        lead = [line for block in reversed(chain[:depth]) for line in block.footer]
+        added[0] = added[0].with_changes(leading_lines=[*lead, *blank, *added[0].leading_lines])
+        stmt = _edited(stmt, edits)
+        footer = m.footer
+    piece = head.with_changes(body=[stmt], footer=footer)
+    if any(d > 1 for _, d in cuts) and piece.code != "".join(lines[first - 1:end - 1]):
+        return None
+    return piece
+
+
+def _chain(stmt, depth: int) -> list[cst.IndentedBlock]:
+    """The last block of `stmt`, then the last block of that block's last statement, and
+    so on: at most `depth` blocks."""
+    chain: list[cst.IndentedBlock] = []
+    node = stmt
+    while len(chain) < depth and isinstance(node, cst.BaseCompoundStatement):
+        block = _last_block(node)
+        if not isinstance(block, cst.IndentedBlock) or not block.body:
+            break
+        chain.append(block)
+        node = block.body[-1]
+    return chain
+
+
+def _indent(head: cst.Module, blocks: Sequence[cst.IndentedBlock]) -> str:
+    """The indentation of the statements of the innermost of `blocks` (nested, outermost
+    first, the outermost at the top level)."""
+    return "".join(head.default_indent if b.indent is None else b.indent for b in blocks)
+
+
+def _edited(stmt, edits: Sequence[tuple[Sequence[cst.EmptyLine], Sequence[cst.BaseStatement]]]):
+    """`stmt` whose last block takes the footer `edits[0][0]` and the statements
+    `edits[0][1]` at its end, once its last statement has taken `edits[1:]` the same way
+    (the deepest come first in the text)."""
+    block = _last_block(stmt)
+    body = list(block.body)
+    if len(edits) > 1:
+        body[-1] = _edited(body[-1], edits[1:])
+    footer, added = edits[0]
+    body.extend(added)
+    return _with_last_block(stmt, block.with_changes(body=body, footer=footer))
 
 
 def _blank_in_block(footer: Sequence[cst.EmptyLine]) -> Optional[list]:

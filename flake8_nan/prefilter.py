@@ -598,11 +598,19 @@ def _last_block(stmt: ast.stmt) -> list:
     return getattr(stmt, "body", []) if isinstance(stmt, ast.stmt) else []
 
 
-def _block_cuts(stmt: ast.stmt) -> list[int]:
-    """Where a statement kept whole may be cut for parsing: the first lines of the
-    statements of its last block after the first, each on a line of its own."""
+def _block_cuts(stmt: ast.stmt) -> list[tuple[int, int]]:
+    """Where a statement kept whole may be cut for parsing, as (line, depth): the first
+    lines of the statements of its last block after the first, each on a line of its own
+    (depth 1), and those of the last block of such a statement when it is long itself (a
+    long method of a long class: depth 2)."""
     block = _last_block(stmt)
-    return [_first_line(b) for a, b in zip(block, block[1:]) if a.end_lineno < _first_line(b)]
+    out = [(_first_line(b), 1) for a, b in zip(block, block[1:]) if a.end_lineno < _first_line(b)]
+    for member in block:
+        if member.end_lineno - _first_line(member) > PIECE_LINES and _last_block(member):
+            inner = _last_block(member)
+            out.extend((_first_line(b), 2) for a, b in zip(inner, inner[1:])
+                       if a.end_lineno < _first_line(b))
+    return sorted(out)
 
 
 def _names(target: ast.expr, out: list) -> list:
@@ -698,6 +706,20 @@ def _params(fn) -> set[str]:
     return {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p}
 
 
+def _param_lines(fn) -> list[tuple[str, int, int]]:
+    """Each parameter with the lines from its name to the end of its annotation and default."""
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    defaults = dict(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+    defaults.update((p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)
+    out = []
+    for p in (*positional, *a.kwonlyargs, a.vararg, a.kwarg):
+        if p is not None:
+            ends = [p.end_lineno] + [n.end_lineno for n in (p.annotation, defaults.get(p)) if n]
+            out.append((p.arg, p.lineno, max(ends)))
+    return out
+
+
 def _may_import(stmt: ast.stmt) -> bool:
     return isinstance(stmt, (ast.Import, ast.ImportFrom, ast.If, ast.Try))
 
@@ -778,9 +800,16 @@ def _hf_names(body, imports: list, source: str) -> set[str]:
 
 
 def _inert(stmt: ast.stmt, names: list[str], bound: Counter) -> bool:
-    """A data literal bound once: the model learns nothing from it, and a big
-    one costs libcst dearly."""
-    return isinstance(getattr(stmt, "value", None), _DISPLAYS) and all(bound[n] == 1 for n in names)
+    """A data literal bound once, bare or made a container (`OrderedDict([...])`): the
+    model learns nothing from it, and a big one costs libcst dearly."""
+    value = getattr(stmt, "value", None)
+    if type(value) is ast.Call and type(value.func) is ast.Name and value.func.id in _CONTAINERS \
+            and len(value.args) == 1 and not value.keywords:
+        value = value.args[0]
+    return isinstance(value, _DISPLAYS) and all(bound[n] == 1 for n in names)
+
+
+_CONTAINERS = frozenset({"OrderedDict", "dict", "list", "tuple", "set", "frozenset"})
 
 
 _DATA = (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Constant, ast.Name, ast.Attribute, ast.Load,
@@ -909,7 +938,10 @@ class _Function:
         return self._bound
 
     def closures(self, evidence: Callable[[int], set[str]]) -> list[set[str]]:
-        """Per part, its words and those of the parts that bind what it reads, transitively."""
+        """Per part, its words and those of the parts that bind what it reads, transitively.
+        A parameter brings the words of its own lines in the signature (its annotation and
+        default), not those of the whole signature: a long one holds numbers and names
+        that most statements never read."""
         words = self.words
         binders: dict[str, list[int]] = {}
         for k, names in enumerate(self.bound()):
@@ -917,8 +949,13 @@ class _Function:
                 binders.setdefault(n, []).append(k)
         # read once per part, not once per part that reaches it
         own = [words[j] | evidence(j) for j in range(self.parts)]
+        if not self.one_line:
+            for name, first, last in _param_lines(self.fn):
+                binders[name] = [k if k else len(own) for k in binders[name]]
+                own.append(self.words_of(first, last))
         deps = [{b for n in words[j].intersection(binders) for b in binders[n]}
                 for j in range(self.parts)]
+        deps.extend(set() for _ in range(len(own) - self.parts))
         out = []
         for k in range(self.parts):
             seen = {k}
@@ -1018,9 +1055,10 @@ class Selection(NamedTuple):
     # the lines of text where a top-level statement begins at column 0 (where the text
     # may be cut for parsing)
     starts: list[int]
-    # a class's first line in text -> lines where a member begins right after the code
-    # of the one before (where the class may be cut)
-    members: dict[int, list[int]] = {}
+    # a long statement's first line in text -> (line, depth) where a statement of its last
+    # block (depth 1), or of the last block of one of those (depth 2), begins right after
+    # the code of the one before: where the statement may be cut for parsing
+    members: dict[int, list[tuple[int, int]]] = {}
 
 
 def select(source: str, tree: ast.Module, rules: Sequence[type],
@@ -1051,7 +1089,8 @@ class _Selection:
         self.instances: dict[str, list[str]] = {}  # a parameter's name -> classes it may hold
         self.instance_classes: set[str] = set()  # classes a kept parameter's name may hold
         self._returned: dict[ast.stmt, set[str]] = {}
-        self.members: dict[int, list[int]] = {}  # a class's first line -> where it may be cut
+        # a class's first line -> where it may be cut: (line, depth) as _block_cuts gives
+        self.members: dict[int, list[tuple[int, int]]] = {}
         # the words that keep a function whole, for the rules of module scope the module meets
         self.module_any: frozenset = frozenset()
 
@@ -1244,8 +1283,17 @@ class _Selection:
         firsts = sorted(_first_line(m) for k, m in enumerate(members)
                         if (k not in funcs or k in kept) and k > 0
                         and members[k - 1].end_lineno < _first_line(m))
-        self.members[_first_line(cls)] = firsts[1:] if firsts and firsts[0] == min(
-            _first_line(m) for k, m in enumerate(members) if k not in funcs or k in kept) else firsts
+        if firsts and firsts[0] == min(_first_line(m) for k, m in enumerate(members)
+                                       if k not in funcs or k in kept):
+            firsts = firsts[1:]
+        cuts = [(line, 1) for line in firsts]
+        # and a long kept method at the kept statements of its body after the first
+        for k, chosen in kept.items():
+            f = funcs[k]
+            if f.whole[1] - f.whole[0] > PIECE_LINES and not f.one_line:
+                spans = [f.span(j) for j in chosen if j]
+                cuts.extend((b[0], 2) for a, b in zip(spans, spans[1:]) if a[1] < b[0])
+        self.members[_first_line(cls)] = sorted(cuts)
         return parts, out_words
 
     # ----------------------------------------------------------------- module
@@ -1349,8 +1397,8 @@ class _Selection:
         if all(kept[1:len(lines) + 1]):
             return self._whole()
         firsts = set(self._starts(i for i in range(len(body)) if keep[i]))
-        cuts = {m for i in ranges if _first_line(body[i]) in firsts
-                for m in self.members.get(_first_line(body[i]), ())}
+        cuts = dict(m for i in ranges if _first_line(body[i]) in firsts
+                    for m in self.members.get(_first_line(body[i]), ()))
         cuts.update(m for i in range(len(body)) if keep[i] and i not in ranges
                     for m in self._long_cuts(i, firsts))
         parts, chunks, starts, members, at = [], [], [], {}, 1
@@ -1361,7 +1409,7 @@ class _Selection:
                 if i in firsts:
                     starts.append(at)
                 elif i in cuts:
-                    members.setdefault(starts[-1], []).append(at)
+                    members.setdefault(starts[-1], []).append((at, cuts[i]))
                 parts.append(line if line.endswith(("\n", "\r")) else line + "\n")
                 at += 1
         return Selection("".join(parts), chunks, starts, members)
@@ -1374,7 +1422,7 @@ class _Selection:
                    for cuts in [self._long_cuts(i, firsts)] if cuts}
         return Selection(self.source, [(1, 1)], starts, members)
 
-    def _long_cuts(self, i: int, firsts: set[int]) -> list[int]:
+    def _long_cuts(self, i: int, firsts: set[int]) -> list[tuple[int, int]]:
         """Where top-level statement `i`, kept whole, may be cut for parsing when it is long
         (an `if` that holds an import and a fallback implementation, a long class): at
         the statements of its last block."""

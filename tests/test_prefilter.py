@@ -523,3 +523,59 @@ def test_a_big_number_alone_keeps_nothing_for_nan302():
     assert kept("import torch\ncfgs = make(dict(size=2 ** 20, vocab=100000.0))\n", rules) is None
     assert kept("import torch\nlogits -= 2 ** 30\n", rules) is not None
     assert kept("import torch\nscores = logits + -1e9\n", rules) is not None
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_a_long_method_of_a_long_class_is_parsed_in_runs_of_its_statements(partial, monkeypatch):
+    """A method longer than a piece is cut at the statements of its body (depth 2), with
+    the comments and blank lines between runs where a whole parse puts them, whether the
+    method is kept whole or in part; the class's next members follow it as before."""
+    from flake8_nan import engine, prefilter
+    monkeypatch.setattr(engine, "PIECE_LINES", 12)
+    monkeypatch.setattr(prefilter, "PIECE_LINES", 12)
+    long = engine._parse_long
+    steps = "".join(
+        f"        s{i} = p.sum()\n"
+        + (f"        if s{i} > 0:\n            s{i} = s{i} * 2\n            # inner\n" if i % 4 == 0 else "")
+        + ("\n        # step\n" if i % 3 == 0 else "")
+        + (f"        u{i} = {i}\n" if partial else "")
+        + f"        q{i} = p / s{i}\n" for i in range(30))
+    other = "".join(f"    def m{i}(self, p):\n        return torch.log(p) / p.sum()\n\n" for i in range(20))
+    source = (f"import torch\n\n\nclass Big:\n    def first(self, p):\n        return p\n\n"
+              f"    def long(self, p):\n{steps}        return q0\n    # after long\n\n{other}"
+              f"\n# the end\nx = 1\n")
+    found = select(source, ast.parse(source), DIVIDE_BY_SUM, 1e-7, True)
+    assert any(d == 2 for cuts in found.members.values() for _, d in cuts)
+    assert "u1 = 1" not in found.text and ("u1 = 1" in source) is partial
+    pieces = []
+    monkeypatch.setattr(engine, "_parse_long", lambda *a: pieces.append(long(*a)) or pieces[-1])
+    module = parse(found.text, found.starts, found.members)
+    assert pieces and None not in pieces  # no piece fell back to a whole parse
+    assert module.code == found.text
+    assert module.deep_equals(cst.parse_module(found.text))
+    reports = check_source(source, rules=DIVIDE_BY_SUM, options=STRICT)
+    assert len(reports) > 40  # (not `q{i} = p / s{i}` where `s{i} > 0` was tested)
+    assert reports == check_source(source, rules=DIVIDE_BY_SUM, options=STRICT, full=True)
+
+
+@pytest.mark.parametrize("fill,kept_", [("0", False), ("eos", True)])
+def test_a_statement_reads_the_signature_lines_of_the_parameters_it_reads(fill, kept_):
+    """`eos: int = 151645` is a number beyond float16 (NAN302's trigger) only for the
+    statements that read `eos`, not for every statement that reads a parameter."""
+    source = textwrap.dedent(f"""
+        import torch
+
+        def f(x,
+              eos: int = 151645):
+            a = torch.where(x > 0, x, {fill})
+            return a
+        """)
+    assert (kept(source, [BY_CODE["NAN302"]]) is not None) is kept_
+
+
+def test_a_table_made_a_container_is_not_parsed_for_the_statements_that_read_it():
+    rows = "".join(f'        ("m{i}", "Model{i}"),\n' for i in range(40))
+    source = (f"import torch\nfrom collections import OrderedDict\n\nNAMES = OrderedDict(\n    [\n"
+              f"{rows}    ]\n)\n\n\ndef f(p, k):\n    return torch.log(p) / NAMES[k]\n")
+    found = kept(source, [BY_CODE["NAN101"]])
+    assert "torch.log(p)" in found and "Model1" not in found
