@@ -706,7 +706,7 @@ def _params(fn) -> set[str]:
     return {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p}
 
 
-def _param_lines(fn) -> list[tuple[str, int, int]]:
+def _param_lines(fn) -> list[tuple[str, tuple[int, int]]]:
     """Each parameter with the lines from its name to the end of its annotation and default."""
     a = fn.args
     positional = [*a.posonlyargs, *a.args]
@@ -716,7 +716,7 @@ def _param_lines(fn) -> list[tuple[str, int, int]]:
     for p in (*positional, *a.kwonlyargs, a.vararg, a.kwarg):
         if p is not None:
             ends = [p.end_lineno] + [n.end_lineno for n in (p.annotation, defaults.get(p)) if n]
-            out.append((p.arg, p.lineno, max(ends)))
+            out.append((p.arg, (p.lineno, max(ends))))
     return out
 
 
@@ -949,10 +949,14 @@ class _Function:
                 binders.setdefault(n, []).append(k)
         # read once per part, not once per part that reaches it
         own = [words[j] | evidence(j) for j in range(self.parts)]
-        if not self.one_line:
-            for name, first, last in _param_lines(self.fn):
-                binders[name] = [k if k else len(own) for k in binders[name]]
-                own.append(self.words_of(first, last))
+        params = [] if self.one_line else _param_lines(self.fn)
+        if len({span for _, span in params}) > 1:  # not all on one line
+            at: dict[tuple[int, int], int] = {}
+            for name, span in params:
+                if span not in at:
+                    at[span] = len(own)
+                    own.append(self.words_of(*span))
+                binders[name] = [k if k else at[span] for k in binders[name]]
         deps = [{b for n in words[j].intersection(binders) for b in binders[n]}
                 for j in range(self.parts)]
         deps.extend(set() for _ in range(len(own) - self.parts))
