@@ -2,7 +2,10 @@ import libcst as cst
 
 from ..words import HF
 from ..model import keyword, positional
+from .. import traverse
 from .base import Rule
+
+_PIXELS = frozenset({"pixel_values", "input_values"})
 
 
 class MissingAttentionMask(Rule):
@@ -44,6 +47,34 @@ out = model(ids, attention_mask=mask).last_hidden_state[:, :3]
                   "transformers warning: 'We strongly recommend passing in an attention_mask'")
     triggers = (frozenset({HF, "from_pretrained"}),)
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.__dict__["_pixel_names"] = set()
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        """Note the locals computed from pixel or audio values, in the order the function
+        binds them: `h = self.embeddings(pixel_values)`, then `h = self.norm(h)`."""
+        names = self.__dict__.setdefault("_pixel_names", set())
+        of_pixels = self._of_pixels(node.value)
+        for t in node.targets:
+            if type(t.target) is cst.Name:
+                (names.add if of_pixels else names.discard)(t.target.value)
+
+    def _of_pixels(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` reads pixel or audio values, or a local computed from them (not
+        through an attribute: `self.x` may be anything)."""
+        names = _PIXELS | self.__dict__.get("_pixel_names", set())
+        todo = [expr]
+        for _ in range(200):  # an argument or a right-hand side of a few nodes
+            if not todo:
+                return False
+            n = todo.pop()
+            if type(n) is cst.Name:
+                if n.value in names:
+                    return True
+            elif type(n) is not cst.Attribute:
+                todo.extend(traverse.children(n))
+        return False
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "forward":
@@ -55,7 +86,7 @@ out = model(ids, attention_mask=mask).last_hidden_state[:, :3]
             return  # no inputs, or `**batch` that may carry the mask
         if len(positional(node)) >= 2 or keyword(node, "attention_mask") is not None:
             return
-        if any(a.keyword is not None and a.keyword.value in ("pixel_values", "input_values")
+        if any(a.keyword is not None and a.keyword.value in _PIXELS or self._of_pixels(a.value)
                for a in node.args):
             return  # images and audio: patches and frames are not padded tokens
         self.report(node, f"{self.snippet(func)} is called without attention_mask: padding "
