@@ -20,8 +20,9 @@ class LogOfZero(DefersToWhere, DefersToXlogx, Rule):
         "`torch.where(x > 0, x, 1)` is known to be positive, and so are `exp`, `-expm1(-x)` "
         "and a clamp of a positive x, `uniform_(a, b)` with a > 0 and a positive constant "
         "raised to any power. A log cast to an integer (`(torch.log(n / m) * k).long()`, "
-        "`int(np.log2(stride))`, bucket and level arithmetic) is not reported: an integer "
-        "holds no -inf and no gradient crosses the cast."
+        "`int(np.log2(stride))`, bucket and level arithmetic) is not reported, in the "
+        "expression or through the locals and min/clamp steps that carry it to a tensor cast "
+        "later in the function: an integer holds no -inf and no gradient crosses the cast."
         " By default it reports where the model has evidence that the argument reaches 0 or "
         "goes below it, and the message names the evidence: a probability, a ReLU output, a "
         "count of a mask, 1 - p of a probability, a difference, a cosine similarity, a tensor "
@@ -91,6 +92,28 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
         self.report(node, f"{op.name} of {reason} gives -inf (NaN below 0) and NaN gradients; "
                           f"guard it: {self.suggest('log', node, op=op.name, x=guarded)}",
                     Fix(node, new))
+        if self.model.assigned_name() is not None:
+            self.__dict__.setdefault("_fresh", set()).add(len(self.reports) - 1)
+
+    # A log bound to a local that the function later casts to an integer tensor, through
+    # other locals and elementwise steps (relative-position buckets: `large = max_exact +
+    # torch.log(rel.float() / max_exact) * k`, then `torch.min(large, top).int()`), makes an
+    # index: its report is taken back when the cast is met.
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.__dict__["_logged"] = {}  # local name -> the reports its value carries
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        logged = self.__dict__.setdefault("_logged", {})
+        carried = set(self.__dict__.pop("_fresh", ()))
+        if logged:
+            for name in _names_read(node.value, self.model):
+                carried |= logged.get(name, set())
+        for t in node.targets:
+            if type(t.target) is cst.Name:
+                if carried:
+                    logged[t.target.value] = carried
+                else:
+                    logged.pop(t.target.value, None)
 
     def cast_to_integer(self, node: cst.Call) -> bool:
         """Whether `node` is a log whose value is cast to an integer, as bucket and level
@@ -99,6 +122,11 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
         `left_to_where`, it notes each cast on the way in."""
         owned = self.__dict__.setdefault("_cast_owned", set())
         subject = self.model.integer_cast_subject(node)
+        logged = self.__dict__.get("_logged")
+        if subject is not None and logged and type(node.func) is cst.Attribute:
+            for name in _names_read(subject, self.model):
+                for k in logged.get(name, ()):
+                    self.reports[k] = None  # taken back; its place keeps the others' statements
         todo = [subject] if subject is not None else []
         while todo:
             expr = todo.pop()
@@ -114,3 +142,31 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
                     todo.append(op.subject)
         return id(node) in owned
 
+
+
+# Steps an index computation takes between a log and its cast to an integer.
+_INDEX_STEPS = frozenset({"min", "max", "minimum", "maximum", "clamp", "clamp_min", "clamp_max",
+                          "floor", "ceil", "round", "trunc"})
+
+
+def _names_read(expr: cst.BaseExpression, model) -> set[str]:
+    """The local names `expr` reads through arithmetic and the index steps (`_INDEX_STEPS`):
+    not through an attribute or any other call."""
+    out, todo = set(), [expr]
+    for _ in range(200):  # an expression of a few dozen nodes
+        if not todo:
+            break
+        n = todo.pop()
+        if type(n) is cst.Name:
+            out.add(n.value)
+        elif isinstance(n, cst.BinaryOperation):
+            todo += [n.left, n.right]
+        elif isinstance(n, cst.UnaryOperation):
+            todo.append(n.expression)
+        elif type(n) is cst.Call:
+            op = model.call_op(n)
+            if op is not None and op.name in _INDEX_STEPS:
+                todo += [a.value for a in n.args]
+                if op.subject is not None:
+                    todo.append(op.subject)
+    return out
