@@ -34,7 +34,7 @@ from .fills import Fills
 from .frameworks import Frameworks
 from .origins import Origins
 from .scopes import Scopes
-from .values import Values
+from .values import Values, name_nodes  # noqa: F401  (rules read expressions with it)
 
 
 class Model(Scopes, Origins, Values, Definitions, Fills, Frameworks, cst.BatchableCSTVisitor):

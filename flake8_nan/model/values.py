@@ -340,7 +340,7 @@ class Values:
         """What `expr` and the names it reads were computed from: the nodes of their
         origins (one binding deep)."""
         out = []
-        for name in (expr, *_name_nodes(expr)):
+        for name in (expr, *name_nodes(expr)):
             o = self.origin(name)
             if o is not None and isinstance(o.node, cst.CSTNode) and o.node is not expr:
                 out.append(o.node)
@@ -765,7 +765,7 @@ def _sums_nonempty(model, test: cst.BaseExpression, holds: bool, expr: cst.CSTNo
     return holds and inner is not None and _same(inner, op.subject)
 
 
-def _name_nodes(node: cst.CSTNode, limit: int = 200) -> list:
+def name_nodes(node: cst.CSTNode, limit: int = 200) -> list:
     """The Name nodes an expression reads (within `limit` nodes)."""
     found, todo = [], [node]
     for _ in range(limit):

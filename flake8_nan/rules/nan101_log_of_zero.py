@@ -106,7 +106,7 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
         logged = self.__dict__.setdefault("_logged", {})
         carried = set(self.__dict__.pop("_fresh", ()))
         if logged:
-            for name in _names_read(node.value, self.model):
+            for name in _index_path(node.value, self.model)[0]:
                 carried |= logged.get(name, set())
         for t in node.targets:
             if type(t.target) is cst.Name:
@@ -119,29 +119,18 @@ out = torch.log(torch.relu(x).clamp_min(1e-6)).sum()
         """Whether `node` is a log whose value is cast to an integer, as bucket and level
         arithmetic does: `(torch.log(n / m) * k).to(torch.long)`, `int(np.log2(stride))`.
         An integer holds no -inf or NaN and no gradient crosses the cast.  Like
-        `left_to_where`, it notes each cast on the way in."""
+        `left_to_where`, it notes each cast on the way in; a tensor cast also takes back
+        the reports of the logs its locals carry."""
         owned = self.__dict__.setdefault("_cast_owned", set())
         subject = self.model.integer_cast_subject(node)
-        logged = self.__dict__.get("_logged")
-        if subject is not None and logged and type(node.func) is cst.Attribute:
-            for name in _names_read(subject, self.model):
+        if subject is not None:
+            names, logs = _index_path(subject, self.model)
+            owned.update(map(id, logs))
+            logged = self.__dict__.get("_logged") if type(node.func) is cst.Attribute else None
+            for name in names if logged else ():
                 for k in logged.get(name, ()):
                     self.reports[k] = None  # taken back; its place keeps the others' statements
-        todo = [subject] if subject is not None else []
-        while todo:
-            expr = todo.pop()
-            if isinstance(expr, cst.BinaryOperation):
-                todo += [expr.left, expr.right]
-            elif isinstance(expr, cst.UnaryOperation):
-                todo.append(expr.expression)
-            else:
-                op = self.model.call_op(expr)
-                if op is not None and op.name in vocab.LOG_OPS:
-                    owned.add(id(expr))
-                elif op is not None and op.name == "shape" and op.subject is not None:
-                    todo.append(op.subject)
         return id(node) in owned
-
 
 
 # Steps an index computation takes between a log and its cast to an integer.
@@ -149,24 +138,30 @@ _INDEX_STEPS = frozenset({"min", "max", "minimum", "maximum", "clamp", "clamp_mi
                           "floor", "ceil", "round", "trunc"})
 
 
-def _names_read(expr: cst.BaseExpression, model) -> set[str]:
-    """The local names `expr` reads through arithmetic and the index steps (`_INDEX_STEPS`):
-    not through an attribute or any other call."""
-    out, todo = set(), [expr]
+def _index_path(expr: cst.BaseExpression, model) -> tuple[set[str], list[cst.Call]]:
+    """The local names and the logs that `expr` reads through arithmetic, the index steps
+    (`_INDEX_STEPS`) and shapes: not through an attribute or any other call."""
+    names, logs, todo = set(), [], [expr]
     for _ in range(200):  # an expression of a few dozen nodes
         if not todo:
             break
         n = todo.pop()
         if type(n) is cst.Name:
-            out.add(n.value)
+            names.add(n.value)
         elif isinstance(n, cst.BinaryOperation):
             todo += [n.left, n.right]
         elif isinstance(n, cst.UnaryOperation):
             todo.append(n.expression)
-        elif type(n) is cst.Call:
+        else:
             op = model.call_op(n)
-            if op is not None and op.name in _INDEX_STEPS:
+            if op is None:
+                continue
+            if op.name in vocab.LOG_OPS:
+                logs.append(n)
+            elif op.name == "shape" and op.subject is not None:
+                todo.append(op.subject)
+            elif op.name in _INDEX_STEPS:
                 todo += [a.value for a in n.args]
                 if op.subject is not None:
                     todo.append(op.subject)
-    return out
+    return names, logs

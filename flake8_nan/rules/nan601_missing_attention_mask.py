@@ -1,8 +1,7 @@
 import libcst as cst
 
 from ..words import HF
-from ..model import keyword, positional
-from .. import traverse
+from ..model import keyword, name_nodes, positional
 from .base import Rule
 
 _PIXELS = frozenset({"pixel_values", "input_values"})
@@ -60,20 +59,9 @@ out = model(ids, attention_mask=mask).last_hidden_state[:, :3]
                 (names.add if of_pixels else names.discard)(t.target.value)
 
     def _of_pixels(self, expr: cst.BaseExpression) -> bool:
-        """Whether `expr` reads pixel or audio values, or a local computed from them (not
-        through an attribute: `self.x` may be anything)."""
+        """Whether `expr` reads pixel or audio values, or a local computed from them."""
         names = _PIXELS | self.__dict__.get("_pixel_names", set())
-        todo = [expr]
-        for _ in range(200):  # an argument or a right-hand side of a few nodes
-            if not todo:
-                return False
-            n = todo.pop()
-            if type(n) is cst.Name:
-                if n.value in names:
-                    return True
-            elif type(n) is not cst.Attribute:
-                todo.extend(traverse.children(n))
-        return False
+        return any(n.value in names for n in name_nodes(expr))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
