@@ -3,6 +3,7 @@ which operation a call is."""
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import replace
 from typing import Optional
 
@@ -13,6 +14,10 @@ from ..ranges import Range
 from .facts import (
     NUMBERS, Const, Fact, Op, Origin, Scope, UNKNOWN, _ARITH, _BUILTINS, _Frame, _GUARD_WORDS,
     _IMPORT_ALIASES, _MAX_DEPTH, _literal, dotted, fmt, has_star, positional)
+
+
+# names of strides and sizes, positive by what they mean
+_SIZE_NAME = re.compile(r"(?:\w+_)?(?:strides?|sizes?|scales?_factors?)", re.I)
 
 
 class Scopes:
@@ -230,7 +235,7 @@ class Scopes:
             self._bind_targets(node.target, self._named(node.target, fact))
 
     def leave_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Subscript):
+        if isinstance(node.target, cst.Subscript) and not self._rescaled(node):
             self._mutated(node.target)
         # `h /= h.sum(0)`: an in-place update keeps what the value is and its dtype, and
         # nothing of its sign
@@ -249,6 +254,20 @@ class Scopes:
         else:
             self._bind_targets(target, Fact(range=dtype, fill=fill) if dtype is not None or fill
                                else UNKNOWN)
+
+    def _rescaled(self, node: cst.AugAssign) -> bool:
+        """`strides[a:b] *= self.strides[lvl]`: part of a positive tensor scaled by a
+        positive factor stays positive (a stride or a size is > 0 by what it means)."""
+        if type(node.operator) not in (cst.MultiplyAssign, cst.DivideAssign):
+            return False
+        factor = node.value
+        for _ in range(3):  # `self.strides[lvl]`, `cfg.strides[0]`: the table it is read from
+            if type(factor) is not cst.Subscript:
+                break
+            factor = factor.value
+        name = factor.value if type(factor) is cst.Name else \
+            factor.attr.value if type(factor) is cst.Attribute else ""
+        return bool(_SIZE_NAME.fullmatch(name)) or self._floor_positive(node.value, 0)
 
     def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_targets(node.target, self.fact(node.value))
