@@ -834,7 +834,10 @@ _ORIGIN_WORDS = frozenset({
     "sum", "count_nonzero", "log", "Softmax", "Sigmoid", "LogSoftmax", "Sequential", "Model",
     "predict", "topk",
     # a dtype: a call of it gives float32 or float64 (model.values)
-    "float32", "float64", "float", "double"})
+    "float32", "float64", "float", "double", "half", "float16", "bfloat16"})
+# A function that names a half dtype anywhere may cast down what it is given: the model
+# reads it whole (a helper it does not see computes in its argument's dtype).
+_DOWN_CAST = re.compile(r"\b(?:half|float16|bfloat16)\b")
 
 
 def _returned_words(definition, lines) -> set[str]:
@@ -845,6 +848,7 @@ def _returned_words(definition, lines) -> set[str]:
     text = "".join(lines[definition.lineno - 1:definition.end_lineno])
     returns = _RETURN.findall(text)
     words = set(_WORD.findall(" ".join(returns)))
+    words.update(_DOWN_CAST.findall(text))
     if any(_SINGULAR_CALL.search(r) and not _top_level_operator(r) for r in returns):
         words.add(SINGULAR_VALUE)
     return words

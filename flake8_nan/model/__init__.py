@@ -62,6 +62,7 @@ class Model(Scopes, Origins, Values, Definitions, Fills, Frameworks, cst.Batchab
         self.frames: list[_Frame] = []
         self.functions: list[cst.FunctionDef] = []  # the enclosing definitions, innermost last
         self.nonfinite_tests: dict[int, set[str]] = {}  # id(function) -> the names it tests
+        self.casts_down: set[int] = set()  # id(function) of those that name float16/bfloat16
         self.assigning: list[Optional[str]] = []  # per enclosing assignment: the name it binds
         self.prescan = prescan  # recording self.<attr> bindings of one __init__
         # (id(expr), depth) -> origin, (id(call), -1) -> operation, (id(expr), -2 - depth)

@@ -110,9 +110,14 @@ class Definitions:
                 given = Range(host=given.host, wide=given.wide) if given.wide else None
             elif not returned.positive:  # as for origins: only a guard's positivity crosses
                 given = replace(given, positive=False, nonzero=False)
-        if returned is not None or given is not None:
-            self.bind(node.name.value, Fact(origin=Origin(kind, node=returned,
-                                                          inner=returned and returned.kind),
+        # a same-file function is bound even where its returns say nothing: a call of it
+        # still computes in the dtype of what it is given
+        if returned is not None or given is not None or kind == "function" and \
+                self._transparent(node):
+            casts = kind == "function" and id(node) in self.casts_down
+            self.bind(node.name.value, Fact(origin=Origin(kind, node=returned, inner=(
+                                                              returned and returned.kind) or
+                                                          ("casts" if casts else None)),
                                             range=given))
 
     def visit_Lambda(self, node: cst.Lambda) -> None:

@@ -178,9 +178,16 @@ class Values:
                     and not call.args:
                 return Range(host="tensor", constant=True)  # no gradient reaches integers
             fact = self._name_fact(call.func)
-            if fact is not None and fact.origin is not None and fact.origin.kind == "function" \
-                    and fact.range is not None:
-                return fact.range  # what the same-file function's returns agree on
+            first = positional(call)[:1]
+            defined = fact is not None and fact.origin is not None and fact.origin.kind == "function"
+            if defined and fact.origin.inner != "casts" or \
+                    fact is None and qn is None and type(call.func) is cst.Name:
+                # `rescale(self.betas)` of float32 betas: a same-file helper (one the pre-filter
+                # left out is not bound at all) computes in the dtype of the tensor it is given
+                if defined and fact.range is not None:  # what the function's returns agree on
+                    return fact.range
+                if first and self._range(first[0], depth + 1).wide:
+                    return Range(host="tensor", wide=True)
             found = self._origin_range(call)
             # `torch.fft.fftfreq(n, dtype=torch.float32)`: any call told to make float32;
             # a method of a float32 tensor (`freqs.pow(e)`) keeps its dtype unless it casts
@@ -188,7 +195,6 @@ class Values:
             # float32, but for a parameter (it follows the module's dtype) and an operation
             # that autocast runs in float16 where autocast can be on; a module or a helper
             # called on it computes in the dtype of its own weights
-            first = positional(call)[:1]
             factory = qn is not None and qn.startswith("torch.") and qn[6:] in _FACTORIES
             wide = found.wide or _wide_dtype(self, call) or factory and _factory_dtype(
                 self, call, qn[6:]) or (
@@ -350,6 +356,10 @@ class Values:
         func = node.func
         kind = type(func)
         name = func.attr.value if kind is cst.Attribute else func.value if kind is cst.Name else None
+        if self.functions and (name in _DOWN_CASTS or any(
+                type(a.value) is cst.Attribute and a.value.attr.value in _DOWN_CASTS
+                for a in node.args)):
+            self.casts_down.add(id(self.functions[-1]))  # `x.half()`, `x.to(torch.float16)`
         if name in vocab.NONFINITE_FILTERS and self.functions:
             # `torch.isfinite(scale)`, `scale.isnan()`, `np.nan_to_num(v)`: a test of a name
             tested = self.nonfinite_tests.setdefault(id(self.functions[-1]), set())
@@ -644,6 +654,7 @@ def _has_keyword(call: cst.Call, name: str) -> bool:
 
 # methods that can change a tensor's dtype
 _CASTS = frozenset({"to", "type", "half", "bfloat16", "type_as", "view"})
+_DOWN_CASTS = frozenset({"half", "float16", "bfloat16"})
 
 
 def _wide_dtype(model, call: cst.Call) -> bool:
