@@ -8,6 +8,11 @@ that a pre-filtered parse knows what a full one does: the blocks by their indent
 the calls by name (`helper(`, `self.helper(`).  A function inherits the context only where
 every line of the module's code that names it (a call, or a use as a value) lies in such a
 block.  `forward` and `__call__` are left out: code elsewhere calls them.
+
+Inference code is gradient-free by its role as well: the body of a function named for
+prediction, post-processing, tracking or generation (`predict_by_feat`, `post_process`,
+`track`, `generate_beam`), and the methods of a metric or tracker class.  Training calls
+`loss`/`forward`, and evaluation frameworks run these under `no_grad`.
 """
 from __future__ import annotations
 
@@ -16,7 +21,13 @@ from .prefilter import code_of
 
 _GRAD_OFF = r"(?:\bno_grad|\binference_mode)\s*\("
 _AUTOCAST_OFF = r"\bautocast\s*\([^)]*\benabled\s*=\s*False"
-_HINT = re.compile(r"no_grad|inference_mode|enabled\s*=\s*False")
+_HINT = re.compile(r"no_grad|inference_mode|enabled\s*=\s*False|"
+                   r"predict|inference|post_?process|track|generate|Metric")
+# a function named for inference, and a class whose every method is (model.definitions)
+INFERENCE_DEF = re.compile(r"(?:\w*_)?(?:predict|inference|post_?process|track|generate)(?:_\w*)?")
+INFERENCE_CLASS = re.compile(r"\w*(?:Metrics?|Tracker)")
+_ROLE = re.compile(r"^([ \t]*)(?:def\s+(%s)\b|class\s+(%s)\b)" % (
+    INFERENCE_DEF.pattern, INFERENCE_CLASS.pattern), re.M)
 # a `with` statement or a decorator, up to the colon that opens its block (a decorator's
 # block is the body of the `def` it decorates)
 _OPENER = re.compile(r"^([ \t]*)(?:with\b|@)([^\n]*(?:\n(?!\1\S)[^\n]*){0,4})", re.M)
@@ -36,6 +47,7 @@ def callers_of(source: str) -> tuple[frozenset, frozenset]:
     code = code_of(source)
     lines = code.splitlines()
     grad_off, autocast_off = _blocks(code, lines, _GRAD_OFF), _blocks(code, lines, _AUTOCAST_OFF)
+    grad_off += [_block(lines, code.count("\n", 0, m.start())) for m in _ROLE.finditer(code)]
     if not grad_off and not autocast_off:  # the calls matter only where such a block is
         return frozenset(), frozenset()
     defined = {m.group(1) for m in _DEF.finditer(code)} - _PUBLIC

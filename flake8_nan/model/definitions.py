@@ -12,6 +12,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import ranges, traverse, vocab
+from ..callers import INFERENCE_CLASS, INFERENCE_DEF
 from ..prefilter import INSTANCE_KINDS, instance_names
 from ..ranges import Range
 from .facts import (
@@ -35,9 +36,13 @@ class Definitions:
         static = any(dotted(d.decorator) in ("staticmethod", "classmethod") for d in node.decorators)
         # a module's `__init__` builds its buffers once: no backward pass goes through them
         # a helper the module calls only in such a context runs in it
+        # and inference code is gradient-free by its role (callers.py)
         self.no_grad.append(any(self._turns_gradient_off(d.decorator) for d in node.decorators)
                             or node.name.value == "__init__" and outer.kind == "class"
-                            or node.name.value in self.precision.no_grad_callees)
+                            or node.name.value in self.precision.no_grad_callees
+                            or INFERENCE_DEF.fullmatch(node.name.value) is not None
+                            or outer.kind == "class" and
+                            INFERENCE_CLASS.fullmatch(outer.name or "") is not None)
         self.autocast_off.append(any(self._turns_autocast_off(d.decorator) for d in node.decorators)
                                  or self.full_precision()
                                  or node.name.value in self.precision.autocast_off_callees)

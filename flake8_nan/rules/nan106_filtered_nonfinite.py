@@ -23,7 +23,9 @@ class FilteredNonFinite(Rule):
         "Measured with p = [0, 0.5]: the filtered loss is finite and p.grad is [nan, 2]; "
         "with `torch.log(p.clamp_min(1e-6))` p.grad is [0, 2]. Not reported where no gradient "
         "is taken: under `torch.no_grad()` or `inference_mode()`, in a helper the module "
-        "calls only there, in a module's `__init__`, and for NumPy.")
+        "calls only there, in inference code (a function named for prediction, post-processing, "
+        "tracking or generation, a metric or tracker class), in a module's `__init__`, and "
+        "for NumPy.")
     bad = """\
 import torch
 p = torch.tensor([0.0, 0.5], requires_grad=True)

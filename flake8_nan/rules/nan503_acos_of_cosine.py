@@ -31,7 +31,8 @@ class AcosOfCosine(DefersToWhere, Rule):
         "has gradient -inf. In float32 `1 - 1e-8` rounds to 1, so such a clamp is still "
         "[-1, 1]; `clamp(-1 + 1e-6, 1 - 1e-6)` gives a finite gradient (0 at the bound). "
         "A value clamped to [-1, 1] is not reported where no gradient is taken (under "
-        "`torch.no_grad()`, in a helper the module calls only there, for NumPy): its acos "
+        "`torch.no_grad()`, in a helper the module calls only there, in inference code such as a "
+        "tracker's matching step, for NumPy): its acos "
         "is finite.")
     bad = """\
 import torch
