@@ -115,9 +115,9 @@ def test_github_annotations(work):
 
 def test_statistics(work):
     out = cli("check", "--isolated", "--statistics", "NAN101.py", cwd=work)
-    assert re.search(r"^14\s+NAN101 log of a value that can be 0 or negative$", out.stdout, re.M)
+    assert re.search(r"^15\s+NAN101 log of a value that can be 0 or negative$", out.stdout, re.M)
     strict = cli("check", "--isolated", "--nan-strict", "--statistics", "NAN101.py", cwd=work)
-    assert re.search(r"^26\s+NAN101 ", strict.stdout, re.M)
+    assert re.search(r"^27\s+NAN101 ", strict.stdout, re.M)
 
 
 def test_select_ignore_and_noqa(tmp_path):

@@ -110,20 +110,29 @@ class Values:
         # `d[m]` with `m = d > 0`: the selection keeps only what its own test let through
         index = expr.slice[0].slice if len(expr.slice) == 1 else None
         if isinstance(index, cst.Index):
-            test = self._test_of(index.value)
-            if test is not None and self._implies(test, expr.value, True, positive=True):
+            test, holds = self._test_of(index.value)
+            if test is not None and self._implies(test, expr.value, holds, positive=True):
                 return replace(base, positive=True, nonzero=True, zero=None, negative=None)
+            if test is not None and self._implies(test, expr.value, holds):
+                # `w[~(w >= 0)]`: below 0, so nonzero (and its absolute value positive)
+                return replace(base, nonzero=True, zero=None)
         return base
 
-    def _test_of(self, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-        """The comparison a mask was made from: `d > 0` itself, or the value of `m` in
-        `m = d > 0`."""
-        if isinstance(expr, cst.Comparison):
-            return expr
-        fact = self._name_fact(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
-        o = fact.origin if fact is not None else None
-        return o.node if o is not None and o.kind == "bool" and isinstance(o.node, cst.Comparison) \
-            else None
+    def _test_of(self, expr: cst.BaseExpression) -> tuple[Optional[cst.BaseExpression], bool]:
+        """The comparison a mask was made from, and whether the mask holds where it does:
+        `d > 0` itself, the value of `m` in `m = d > 0`, and `~m` of either (False)."""
+        holds = True
+        for _ in range(4):  # `neg = ~pos` with `pos = w >= 0`: through a name or two
+            if isinstance(expr, cst.Comparison):
+                return expr, holds
+            if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.BitInvert):
+                expr, holds = expr.expression, not holds
+                continue
+            value = self.bound_value(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+            if value is None:
+                return None, holds
+            expr = value
+        return None, holds
 
     def _binary_range(self, expr: cst.BinaryOperation, depth: int) -> Range:
         op = expr.operator
@@ -242,6 +251,8 @@ class Values:
                              negative=c.value < 0 and "a uniform random value below 0" or None,
                              host=host)
         found = self._origin_range(call)
+        if op.name == "abs" and inner.nonzero:  # the absolute value of a nonzero value
+            return replace(POSITIVE, host=host, wide=inner.wide, constant=inner.constant)
         if op.name == "exp" and _negated_loss(self, subject):
             # `pt = torch.exp(-ce)`: the probability a loss gave the target (a focal loss)
             return Range(unit=True, zero="the probability exp(-loss) of the target, which "
@@ -499,9 +510,10 @@ class Values:
             return _joined(sides, every)
         if isinstance(cond, cst.UnaryOperation) and isinstance(cond.operator, (cst.Not, cst.BitInvert)):
             return self._interval(cond.expression, value, not holds, depth + 1)
-        test = self._test_of(cond)
+        test, same = self._test_of(cond)
         if test is None:
             return None
+        holds = holds == same
         sides, left = [], test.left
         for target in test.comparisons:  # `lo < x < hi` holds where each pair does
             op, other, first = type(target.operator), target.comparator, left
