@@ -38,6 +38,8 @@ class Range:
     constant: bool = False  # no gradient flows through it (detached, a count, a mask)
     # written in place since it was bound (`acc[i] = v`): what made it says nothing more
     written: bool = False
+    # at most a small ceiling (`x - x.max()` is at most 0): an exp of it cannot overflow
+    capped: bool = False
 
     @property
     def reaches_zero(self) -> Optional[str]:
@@ -67,7 +69,8 @@ def join(a: Range, b: Range) -> Range:
                  zero=a.zero or b.zero, negative=a.negative or b.negative,
                  unit=a.unit and b.unit, count=a.count and b.count, mask=a.mask and b.mask,
                  overflow=a.overflow or b.overflow, host=_either_host(a.host, b.host),
-                 wide=a.wide and b.wide, constant=a.constant and b.constant)
+                 wide=a.wide and b.wide, constant=a.constant and b.constant,
+                 capped=a.capped and b.capped)
 
 
 def _either_host(a: Optional[str], b: Optional[str]) -> Optional[str]:

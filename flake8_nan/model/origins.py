@@ -386,11 +386,15 @@ class Origins:
 
     def _element(self, fact: Fact, index: int) -> Fact:
         """What an element of an unpacked value is: `values, indices = torch.topk(p, k)`
-        gives the values the kind "topk_values"; everything else is unknown."""
+        gives the values the kind "topk_values", and `values, _ = x.max(dim)` the kind "max";
+        everything else is unknown."""
         o = fact.origin
         # what the parts of a tensor result are made of: its device and dtype
         kept = Range(host=fact.range.host, wide=fact.range.wide) if fact.range is not None else None
         if index == 0 and o is not None and o.kind == "topk":
             return Fact(origin=Origin("topk_values", positive=o.positive, node=o.node, inner=o.inner),
                         range=kept)
+        if index == 0 and o is not None and o.kind in ("max", "min"):
+            # `values, indices = x.max(dim)`: the values are the maximum
+            return Fact(origin=Origin(o.kind, node=o.node), range=kept)
         return Fact(range=kept) if kept is not None and kept.known else UNKNOWN

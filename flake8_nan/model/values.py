@@ -172,7 +172,9 @@ class Values:
             found = ranges.of_origin(origin.kind) if origin is not None else UNKNOWN
         else:
             found = self._origin_range(expr)
-        return replace(found, host=host, wide=wide, constant=constant)
+        # `x - x.max(dim)[0]`: at most 0
+        capped = isinstance(op, cst.Subtract) and self._is_max(expr.right)
+        return replace(found, host=host, wide=wide, constant=constant, capped=capped)
 
     def _call_range(self, call: cst.Call, depth: int) -> Range:
         op = self.call_op(call)
@@ -553,11 +555,17 @@ class Values:
             inner = self.value_range(expr.expression)
             return inner.positive or bool(inner.zero and not inner.negative)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Subtract):
-            o = self.origin(expr.right)
-            return o is not None and o.kind in ("max", "amax", "logsumexp")
+            return self._is_max(expr.right)
+        if self.value_range(expr).capped:
+            return True
         op = self.call_op(expr)
         return op is not None and op.name in ("clamp", "clamp_max") and (
             op.name == "clamp_max" or op.arg(2, "max") is not None)
+
+    def _is_max(self, expr: cst.CSTNode) -> bool:
+        """`x.max(dim)[0]`, `m.unsqueeze(dim)` of a max, a logsumexp: a maximum of values."""
+        o = self.origin(self.unwrapped(expr))
+        return o is not None and o.kind in ("max", "amax", "logsumexp")
 
     def _guarded(self, expr: cst.CSTNode) -> bool:
         """Whether a guard the code has passed proves `expr` != 0: an early exit on its zero

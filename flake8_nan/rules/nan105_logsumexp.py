@@ -149,7 +149,9 @@ out = torch.logsumexp(torch.cat([pos, neg]), 0)
         x = op.subject
         if not natural or x is None:
             return None
-        if isinstance(x, cst.BinaryOperation) and isinstance(x.operator, cst.Subtract):
+        shifted = self.model.bound_value(x) if isinstance(x, cst.Name) else x
+        if isinstance(shifted, cst.BinaryOperation) and isinstance(shifted.operator, cst.Subtract) \
+                or self.model.value_range(x).capped:
             return None  # exp(x - max) is the stable form, or something like it
         inner = self.model.origin(x)
         if inner is not None and inner.kind in _BOUNDED or _never_positive(self.model, x):
