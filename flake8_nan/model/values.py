@@ -11,6 +11,7 @@ through it.  Names carry the range they were bound with.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import NamedTuple, Optional
 
@@ -336,6 +337,28 @@ class Values:
                 break
             expr = op.subject
         return expr
+
+    def length_mask(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` is a mask made from sequence lengths (`length_to_mask(lens)`,
+        `compute_length_mask(x, lens).bool()`, `tf.sequence_mask`), through casts, shape
+        methods and names: it keeps each sequence's first positions, and is empty only for a
+        sequence of length 0."""
+        for _ in range(6):  # a few casts and names
+            expr = self.unwrapped(expr)
+            if type(expr) is cst.Call and type(expr.func) is cst.Attribute and \
+                    expr.func.attr.value in ("bool", "float", "long", "int") and not expr.args:
+                expr = expr.func.value
+                continue
+            if type(expr) is cst.Call:
+                func = expr.func
+                name = func.attr.value if type(func) is cst.Attribute else \
+                    func.value if type(func) is cst.Name else ""
+                return _LENGTH_MASK.search(name) is not None
+            value = self.bound_value(expr) if type(expr) in (cst.Name, cst.Attribute) else None
+            if value is None:
+                return False
+            expr = value
+        return False
 
     def tested(self) -> set[str]:
         """The names the tests of the enclosing `if`s, conditional expressions and the guards
@@ -675,6 +698,9 @@ def _has_keyword(call: cst.Call, name: str) -> bool:
 # methods that can change a tensor's dtype
 _CASTS = frozenset({"to", "type", "half", "bfloat16", "type_as", "view"})
 _DOWN_CASTS = frozenset({"half", "float16", "bfloat16"})
+# the makers of a mask from sequence lengths: `length_to_mask`, `lengths_to_mask`,
+# `compute_length_mask`, `get_mask_from_lengths`, `sequence_mask`
+_LENGTH_MASK = re.compile(r"(?i)(?:lengths?|lens|seq(?:uence)?)_?(?:to_)?mask|mask_from_(?:lengths?|lens)")
 
 
 def _wide_dtype(model, call: cst.Call) -> bool:

@@ -88,7 +88,10 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         # the weights of a mean over a mapping; a sum over values that are each 0 somewhere
         # (ReLU outputs, absolute values) is rarely 0 as a whole, and a mask of unknown making
         # is most often of padded sequences: those are reported under nan-strict
-        evidence = ranges.phrase(r.zero) if r.zero and r.count else None
+        # (a mask made from sequence lengths is empty only for a sequence of length 0)
+        evidence = ranges.phrase(r.zero) if r.zero and r.count and not (
+            summed is not None and summed.subject is not None and
+            self.model.length_mask(summed.subject)) else None
         reason = evidence or self._weights_of(numerator, origin) or (
             self.hazard(denominator) and f"a sum not known to be nonzero{_named(r.zero)}")
         if reason is None:

@@ -22,7 +22,9 @@ class MeanOfSelection(Rule):
         "`.std()` are NaN, `x[torch.tensor([True, False])].std()` is NaN, and "
         "`(x * m).sum() / m.sum().clamp_min(1)` is 0. Not reported where the mask is tested "
         "first (`if m.any():`), nor where the function then tests the result for NaN "
-        "(`v = x[m].mean()` and `if not np.isnan(v):`), which handles the empty case.")
+        "(`v = x[m].mean()` and `if not np.isnan(v):`), which handles the empty case, nor "
+        "where the mask is made from sequence lengths (`length_to_mask(lens).bool()`): it "
+        "holds each sequence's first positions and is empty only for a sequence of length 0.")
     bad = """\
 import torch
 loss = torch.tensor([0.5, 1.5])
@@ -98,7 +100,7 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
         if isinstance(expr, cst.Subscript):
             if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
                 index = expr.slice[0].slice.value
-                if self._boolean(index):
+                if self._boolean(index) and not self.model.length_mask(index):
                     return expr.value, index
             return None
         select = self.model.call_op(expr)
@@ -110,7 +112,8 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
             mask = select.arg(1, "mask")
             # held to the evidence an index needs: a mask of unknown making may be one
             # that cannot be empty (the valid cells of a whole batch)
-            if select.subject is not None and mask is not None and self._boolean(mask):
+            if select.subject is not None and mask is not None and self._boolean(mask) and \
+                    not self.model.length_mask(mask):
                 return select.subject, mask
         return None
 
