@@ -38,13 +38,20 @@ class Range:
     constant: bool = False  # no gradient flows through it (detached, a count, a mask)
     # written in place since it was bound (`acc[i] = v`): what made it says nothing more
     written: bool = False
-    # at most a small ceiling (`x - x.max()` is at most 0): an exp of it cannot overflow
+    # at most 0 (`x - x.max()`, `-x ** 2`): an exp of it cannot overflow
     capped: bool = False
 
     @property
     def reaches_zero(self) -> Optional[str]:
         """The reason it can be 0, unless it is known not to be."""
         return None if self.positive or self.nonzero else self.zero
+
+    @property
+    def nonnegative(self) -> bool:
+        """At least 0: positive, a probability, a count or mask, or a value that reaches
+        0 for a reason that keeps it there or above (a square, a ReLU, a norm)."""
+        return self.positive or self.unit or self.count or self.mask or \
+            self.zero in _NONNEGATIVE_ZERO
 
     @property
     def known(self) -> bool:
@@ -120,6 +127,7 @@ _NEGATIVE = {"difference": "a difference, negative where its right side is large
              "log": "a log, negative below 1",
              "randn": "a normal random value, negative about half the time"}
 _OVERFLOW = {"exp": "an exp, beyond float16's 65504 above 11"}
+_NONNEGATIVE_ZERO = frozenset(_ZERO[k] for k in _ZERO if k not in ("difference", "arange"))
 
 
 def of_origin(kind: Optional[str], positive: bool = False,

@@ -78,7 +78,8 @@ class Values:
             inner = self._range(expr.expression, depth + 1)
             # the sign flips: what was below 0 is above, and the reason to reach 0 stays
             return Range(zero=inner.zero, negative="a negated positive value" if inner.positive else None,
-                         host=inner.host, wide=inner.wide, constant=inner.constant)
+                         host=inner.host, wide=inner.wide, constant=inner.constant,
+                         capped=inner.nonnegative)
         if kind is cst.Call:
             return self._call_range(expr, depth)
         if kind is cst.IfExp:  # either branch, as an `if` statement's bindings
@@ -164,18 +165,35 @@ class Values:
             mask = left if left.mask else right
             found = Range(zero=mask.zero and f"a value masked by {ranges.noun(mask.zero)}, 0 "
                                              "where the mask is")
+        elif isinstance(op, (cst.Multiply, cst.Divide)) and self._scaled(expr) is not None:
+            # `2 * sigma ** 2`, `x / 2`: a positive constant factor keeps the sign
+            found = replace(self._range(self._scaled(expr), depth + 1), unit=False, count=False,
+                            mask=False)
         elif isinstance(op, (cst.Multiply, cst.Divide)):
             # (a ratio of two differences, box widths, is positive where each is: no sign
             # evidence crosses a product or a quotient)
             zero = left.reaches_zero if isinstance(op, cst.Divide) else None
-            found = Range(zero=zero and f"a quotient of {ranges.noun(zero)}, 0 where it is")
+            found = Range(zero=zero and f"a quotient of {ranges.noun(zero)}, 0 where it is",
+                          # at most 0 times at least 0: `-x ** 2 / (2 * s ** 2)`
+                          capped=left.capped and right.nonnegative or
+                          isinstance(op, cst.Multiply) and right.capped and left.nonnegative)
         elif isinstance(op, cst.Power):
             found = ranges.of_origin(origin.kind) if origin is not None else UNKNOWN
         else:
             found = self._origin_range(expr)
         # `x - x.max(dim)[0]`: at most 0
-        capped = isinstance(op, cst.Subtract) and self._is_max(expr.right)
+        capped = found.capped or isinstance(op, cst.Subtract) and self._is_max(expr.right)
         return replace(found, host=host, wide=wide, constant=constant, capped=capped)
+
+    def _scaled(self, expr: cst.BinaryOperation) -> Optional[cst.BaseExpression]:
+        """x of `c * x`, `x * c` or `x / c` with c a positive constant."""
+        for const, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if const is expr.left and isinstance(expr.operator, cst.Divide):
+                continue  # `c / x` flips the size
+            c = self.const(const)
+            if c is not None and c.value > 0:
+                return other
+        return None
 
     def _call_range(self, call: cst.Call, depth: int) -> Range:
         op = self.call_op(call)
