@@ -1005,6 +1005,17 @@ class _Function:
         return sorted(keep)
 
 
+def _lazily_set(stmt: ast.stmt) -> Optional[str]:
+    """x of `if self.x is None:` (model.definitions reads what its block sets)."""
+    test = stmt.test if type(stmt) is ast.If else None
+    if type(test) is ast.Compare and len(test.ops) == 1 and type(test.ops[0]) is ast.Is and \
+            type(test.comparators[0]) is ast.Constant and test.comparators[0].value is None and \
+            type(test.left) is ast.Attribute and type(test.left.value) is ast.Name and \
+            test.left.value.id == "self":
+        return test.left.attr
+    return None
+
+
 def _nothing(part: int) -> set[str]:
     return set()
 
@@ -1250,6 +1261,10 @@ class _Selection:
         # A kept method keeps the methods it calls through self (what they return may
         # matter) and the statements of `__init__` that assign what it reads.
         by_name = {f.fn.name: k for k, f in funcs.items()}
+        # `if self.m is None: self.m = ...` at the top of a method: what m is when read
+        lazy = {k: found for k, f in funcs.items() if k != init
+                for found in [[(j, a) for j, c in enumerate(f.children, 1)
+                               for a in [_lazily_set(c)] if a]] if found}
         todo = list(kept)
         attrs: set[str] = set()
         while todo:  # a method is queued again only when it keeps more parts
@@ -1276,6 +1291,13 @@ class _Selection:
                     kept[init] = f.keep(wanted | before)
                     if init not in todo:
                         todo.append(init)
+            for setter, parts in lazy.items():
+                before = set(kept.get(setter, ()))
+                wanted = {j for j, a in parts if a in attrs and j not in before}
+                if wanted:
+                    kept[setter] = funcs[setter].keep(wanted | before)
+                    if setter not in todo:
+                        todo.append(setter)
         parts = [header] + [(_first_line(m), m.end_lineno) for k, m in enumerate(members)
                             if k not in funcs]
         out_words = header_words.union(*(w for k, w in enumerate(own) if k not in funcs))

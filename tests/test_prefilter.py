@@ -579,3 +579,36 @@ def test_a_table_made_a_container_is_not_parsed_for_the_statements_that_read_it(
               f"{rows}    ]\n)\n\n\ndef f(p, k):\n    return torch.log(p) / NAMES[k]\n")
     found = kept(source, [BY_CODE["NAN101"]])
     assert "torch.log(p)" in found and "Model1" not in found
+
+
+def test_an_attribute_set_lazily_brings_the_setting_block_of_its_method():
+    """`if self.m is None: self.m = torch.zeros(..., dtype=torch.float32)` in another method
+    says what `self.m` is where it is read: the pre-filter keeps that block, and the reports
+    are those of a full parse (none: the eps meets float32 counts)."""
+    body = "".join(f"        v{i} = a * {i}\n" for i in range(30))
+    source = textwrap.dedent("""
+        import torch
+
+        class Counts:
+            def __init__(self, nc):
+                self.nc = nc
+                self.matrix = None
+
+            def update(self, preds):
+        """) + body + textwrap.indent(textwrap.dedent("""
+            if self.matrix is None:
+                self.matrix = torch.zeros(self.nc, device=preds.device, dtype=torch.float32)
+            return v0
+
+        def accuracy(self):
+            return self.matrix / (self.matrix.sum() + 1e-10)
+
+
+        HALF = torch.float16
+        """), "    ").replace("    HALF", "HALF")
+    rules = [BY_CODE["NAN301"]]
+    text = kept(source, rules)
+    assert "if self.matrix is None:" in text and "v1 = a * 1" not in text
+    assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) == []
+    assert check_source(source.replace("dtype=torch.float32", "dtype=torch.float16"),
+                        rules=rules) != []

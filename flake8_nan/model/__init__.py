@@ -20,7 +20,7 @@ The model is one class made of parts that can each be read alone:
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import libcst as cst
 
@@ -42,7 +42,7 @@ class Model(Scopes, Origins, Values, Definitions, Fills, Frameworks, cst.Batchab
         names = Model.__dict__.get("_names") or _cache_names(Model)
         return {name: getattr(self, name) for name in names}
 
-    def __init__(self, prescan: bool = False, stack: Sequence[Scope] = (),
+    def __init__(self, prescan: Union[bool, frozenset] = False, stack: Sequence[Scope] = (),
                  frameworks: Optional[set] = None, precision: Precision = Precision(),
                  text: Optional[str] = None):
         super().__init__()
@@ -64,7 +64,9 @@ class Model(Scopes, Origins, Values, Definitions, Fills, Frameworks, cst.Batchab
         self.nonfinite_tests: dict[int, set[str]] = {}  # id(function) -> the names it tests
         self.casts_down: set[int] = set()  # id(function) of those that name float16/bfloat16
         self.assigning: list[Optional[str]] = []  # per enclosing assignment: the name it binds
-        self.prescan = prescan  # recording self.<attr> bindings of one __init__
+        # recording self.<attr> bindings of one __init__ (True), or of the attributes named
+        # (a set) in a method that sets them lazily
+        self.prescan = prescan
         # (id(expr), depth) -> origin, (id(call), -1) -> operation, (id(expr), -2 - depth)
         # -> range and (id(call), "where") -> the hazards in a where's branches
         # (rules/nan502), valid until the next binding or scope change: an origin asks for

@@ -150,6 +150,12 @@ class Definitions:
                 # a method called from one defined before it: its return value is known
                 traverse.visit(stmt, [type(self)(stack=self.stack, frameworks=self.frameworks,
                                                    precision=self.precision)])
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value != "__init__":
+                lazy = _lazily_set(stmt)
+                if lazy:  # `if self.m is None: self.m = torch.zeros(...)`: what m is when read
+                    sub = type(self)(prescan=lazy, stack=self.stack, frameworks=self.frameworks,
+                                     precision=self.precision)
+                    traverse.visit(stmt, [sub])
         self._memo.clear()  # what they bound in the class scope
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
@@ -246,3 +252,20 @@ class Definitions:
             if forward is not None and forward.origin is not None and forward.origin.kind == "function":
                 return forward.origin.node
         return None
+
+
+def _lazily_set(method: cst.FunctionDef) -> frozenset:
+    """The attributes a method sets when they are still None, at the top of its body:
+    `if self.matrix is None: self.matrix = torch.zeros(..., dtype=torch.float32)`."""
+    body = method.body.body if isinstance(method.body, cst.IndentedBlock) else ()
+    found = set()
+    for stmt in body:
+        test = stmt.test if isinstance(stmt, cst.If) else None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+                isinstance(test.comparisons[0].operator, cst.Is) and \
+                isinstance(test.comparisons[0].comparator, cst.Name) and \
+                test.comparisons[0].comparator.value == "None" and \
+                isinstance(test.left, cst.Attribute) and isinstance(test.left.value, cst.Name) and \
+                test.left.value.value == "self":
+            found.add(test.left.attr.value)
+    return frozenset(found)

@@ -88,8 +88,8 @@ class Scopes:
             self._bind_targets(target.value)
         elif isinstance(target, cst.Attribute) and self.prescan:
             owner = self.self_class(target.value)
-            if owner is not None:
-                attr = target.attr.value
+            attr = target.attr.value
+            if owner is not None and (self.prescan is True or attr in self.prescan):
                 old = owner.attrs.get(attr)
                 owner.attrs[attr] = fact if old is None or old.key() == fact.key() else \
                     _either([old, fact])
