@@ -22,7 +22,8 @@ from .prefilter import code_of
 _GRAD_OFF = r"(?:\bno_grad|\binference_mode)\s*\("
 _AUTOCAST_OFF = r"\bautocast\s*\([^)]*\benabled\s*=\s*False"
 _HINT = re.compile(r"no_grad|inference_mode|enabled\s*=\s*False|"
-                   r"predict|inference|post_?process|track|generate|Metric")
+                   r"(?:def|class)\s+\w*(?:predict|inference|post_?process|track|generate|"
+                   r"Metric|Tracker)")
 # a function named for inference, and a class whose every method is (model.definitions)
 INFERENCE_DEF = re.compile(r"(?:\w*_)?(?:predict|inference|post_?process|track|generate)(?:_\w*)?")
 INFERENCE_CLASS = re.compile(r"\w*(?:Metrics?|Tracker)")

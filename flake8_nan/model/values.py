@@ -165,10 +165,10 @@ class Values:
             mask = left if left.mask else right
             found = Range(zero=mask.zero and f"a value masked by {ranges.noun(mask.zero)}, 0 "
                                              "where the mask is")
-        elif isinstance(op, (cst.Multiply, cst.Divide)) and self._scaled(expr) is not None:
+        elif isinstance(op, (cst.Multiply, cst.Divide)) and \
+                (scaled := self._scaled(expr)) is not None:
             # `2 * sigma ** 2`, `x / 2`: a positive constant factor keeps the sign
-            found = replace(self._range(self._scaled(expr), depth + 1), unit=False, count=False,
-                            mask=False)
+            found = replace(self._range(scaled, depth + 1), unit=False, count=False, mask=False)
         elif isinstance(op, (cst.Multiply, cst.Divide)):
             # (a ratio of two differences, box widths, is positive where each is: no sign
             # evidence crosses a product or a quotient)
