@@ -18,7 +18,7 @@ import libcst as cst
 
 from . import traverse
 from .budget import DEFAULT_FILE_TIMEOUT, Stopped, seconds_for, time_limit
-from .model import Model
+from .model import Model, Sites
 from .positions import resolve
 from .callers import callers_of
 from .prefilter import PIECE_LINES, physical_lines, select
@@ -90,7 +90,7 @@ def _check_source(source: str, tree: Optional[ast.AST], options: Options,
         return []
     # the whole source's tree serves where the whole source was parsed
     reports = run_rules(module, rules, options, text, tree if text is source else None,
-                        precision_of(source), starts)
+                        precision_of(source), starts, (source, tree))
     if len(chunks) == 1 and chunks[0] == (1, 1):
         return reports
     starts = [c[0] for c in chunks]
@@ -329,24 +329,26 @@ def precision_of(source: str) -> Precision:
 def run_rules(module: cst.Module, rules: Sequence[type], options: Options,
               text: Optional[str] = None, tree: Optional[ast.Module] = None,
               precision: Optional[Precision] = None,
-              starts: Optional[Sequence[int]] = None) -> list[Report]:
+              starts: Optional[Sequence[int]] = None, whole: Optional[tuple] = None) -> list[Report]:
     return [report for report, _fix in run_rules_with_fixes(module, rules, options, text, tree,
-                                                            precision, starts)]
+                                                            precision, starts, whole)]
 
 
 def run_rules_with_fixes(module: cst.Module, rules: Sequence[type], options: Options,
                          text: Optional[str] = None, tree: Optional[ast.Module] = None,
                          precision: Optional[Precision] = None,
-                         starts: Optional[Sequence[int]] = None) -> list:
+                         starts: Optional[Sequence[int]] = None,
+                         whole: Optional[tuple] = None) -> list:
     """(Report, Fix or None) pairs, sorted by position.  `text` is the code `module` was
     parsed from and `tree` its `ast`, where at hand, or else `starts`, the lines where its
     top-level statements begin (they locate statements); `precision` is the module's
-    (read from `text`, or from the module's code, where not given)."""
+    (read from `text`, or from the module's code, where not given); `whole` the source
+    of the whole module and its `ast` (or None), where `text` is part of it."""
     if text is None:
         text = module.code
     if precision is None:
         precision = precision_of(text)
-    model = Model(precision=precision, text=text)
+    model = Model(precision=precision, text=text, sites=Sites(*(whole or (text, tree))))
     instances = [rule(model, options) for rule in rules]
     # (top-level statement, how many reports each rule had made when it was entered):
     # a report belongs to the last statement entered before it was made, and one made

@@ -15,6 +15,7 @@ from .. import ranges, traverse, vocab
 from ..callers import INFERENCE_CLASS, INFERENCE_DEF
 from ..prefilter import INSTANCE_KINDS, instance_names
 from ..ranges import Range
+from .sites import overriding
 from .facts import (
     Const, Fact, Origin, Scope, UNKNOWN, _GUARD_KINDS, _returns_at_end, dotted, has_star,
     positional)
@@ -23,6 +24,9 @@ from .facts import (
 _WORD = re.compile(r"[^\W\d]\w*")
 _TENSOR_PARAM = Fact(range=Range(host="tensor"))
 _NUMBER_PARAM = Fact(range=Range(host="python", constant=True))
+# a default below 1e-6 may be an eps that NAN301 reads: only for such a default are the
+# module's calls indexed, to see what they pass
+_SMALL = 1e-6
 
 
 class Definitions:
@@ -56,6 +60,10 @@ class Definitions:
                 if c is not None:
                     fact = Fact(const=Const(c.value, f"default of parameter {p.name.value} "
                                                      f"in {node.name.value}()"))
+                    if 0 < c.value < _SMALL and self.sites is not None:
+                        # a default every call of the module overrides is not what runs
+                        slot = i - (outer.kind == "class" and not static) if p in ordered else None
+                        fact = overriding(self.sites, node, outer, p.name.value, slot, fact)
                 elif self.qualname(p.default) in vocab.WIDE_DTYPES:
                     # `compute_dtype=torch.float32`: a dtype asked for by name, as the default
                     fact = Fact(qualname=self.qualname(p.default))
@@ -63,6 +71,8 @@ class Definitions:
         for p in (params.star_arg, params.star_kwarg):
             if isinstance(p, cst.Param):
                 scope.names[p.name.value] = UNKNOWN
+        if self.given is not None and len(self.functions) == 1:
+            scope.names.update((name, Fact(range=r)) for name, r in self.given.items())
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.pop()
@@ -144,17 +154,17 @@ class Definitions:
         for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
                 sub = type(self)(prescan=True, stack=self.stack, frameworks=self.frameworks,
-                                 precision=self.precision)
+                                 precision=self.precision, sites=self.sites)
                 traverse.visit(stmt, [sub])
             elif isinstance(stmt, cst.FunctionDef) and _returns_at_end(stmt):
                 # a method called from one defined before it: its return value is known
                 traverse.visit(stmt, [type(self)(stack=self.stack, frameworks=self.frameworks,
-                                                   precision=self.precision)])
+                                                   precision=self.precision, sites=self.sites)])
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value != "__init__":
                 lazy = _lazily_set(stmt)
                 if lazy:  # `if self.m is None: self.m = torch.zeros(...)`: what m is when read
                     sub = type(self)(prescan=lazy, stack=self.stack, frameworks=self.frameworks,
-                                     precision=self.precision)
+                                     precision=self.precision, sites=self.sites)
                     traverse.visit(stmt, [sub])
         self._memo.clear()  # what they bound in the class scope
 

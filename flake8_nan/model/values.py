@@ -20,6 +20,7 @@ import libcst as cst
 from .. import ranges, traverse, vocab
 from ..ranges import NONZERO, POSITIVE, UNKNOWN, Range
 from .facts import NAMES, NUMBERS, _MAX_DEPTH, Op, keyword, positional, where_parts
+from .sites import float32_by_callers, watched_call
 
 _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                        "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode",
@@ -407,6 +408,8 @@ class Values:
         return out
 
     def visit_Call(self, node: cst.Call) -> None:
+        if self.watch is not None:
+            watched_call(self, node)
         func = node.func
         kind = type(func)
         name = func.attr.value if kind is cst.Attribute else func.value if kind is cst.Name else None
@@ -656,6 +659,11 @@ class Values:
     def leave_With(self, node: cst.With) -> None:
         self.no_grad.pop()
         self.autocast_off.pop()
+
+    def float32_by_callers(self, at: cst.CSTNode, exprs: list) -> bool:
+        """Whether `exprs` are float32 at `at` for what every call of the enclosing
+        function passes it (model.sites)."""
+        return float32_by_callers(self, at, exprs)
 
     def full_precision(self) -> bool:
         """Whether the code here runs with autocast turned off (`with torch.autocast(...,

@@ -24,7 +24,8 @@ class TinyEps(Rule):
         "computed once) or where the value was cast to float32 or float64 first "
         "(`x = x.float()`) or made in one (a factory without a dtype such as "
         "`torch.linspace(0, 1, n)`, a `dtype=` parameter whose default is `torch.float32`, a "
-        "same-file function that returns float32), "
+        "same-file function that returns float32, a parameter of a private function that "
+        "every call in the module passes a float32 tensor), "
         "or runs with autocast off (a `with torch.autocast(..., "
         "enabled=False)` block, or a helper the module calls only in one); a guard of a "
         "value of unknown kind is reported under "
@@ -112,4 +113,7 @@ out = torch.log(h + 1e-6)
         ranges = [self.model.value_range(n) for n in (guarded, at) if n is not None]
         if any(r.host in ("numpy", "python") or r.wide for r in ranges):
             return False
-        return any(r.host == "tensor" for r in ranges) or bool(getattr(self.options, "strict", False))
+        if not (any(r.host == "tensor" for r in ranges) or getattr(self.options, "strict", False)):
+            return False
+        # `self._norm(x, bins)` with float32 bins: the caller decides the dtype
+        return not self.model.float32_by_callers(at, [n for n in (guarded, at) if n is not None])

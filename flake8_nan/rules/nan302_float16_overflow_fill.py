@@ -37,7 +37,9 @@ class Float16OverflowFill(Rule):
         "error is reported on CUDA), and `torch.where(mask, x, -1e9)` gives -inf without a word, which "
         "a softmax over a fully masked row turns into NaN. bfloat16 has the float32 range "
         "and keeps -1e9: a tensor known to be float32 or bfloat16 (`.float()`, "
-        "`.bfloat16()`, `.to(torch.float32)`, a factory without a dtype) is not reported. "
+        "`.bfloat16()`, `.to(torch.float32)`, a factory without a dtype, a parameter of a "
+        "private function that every call in the module passes a float32 tensor) is not "
+        "reported. "
         "A whole number written as a power or a shift (`2 ** 30`, `1 << 30`) is a size like "
         "`1e9`, not an index. Added to or subtracted from a float tensor where the module can "
         "run in float16 (`logits -= 2 ** 30`, `scores[mask] -= 1e9`), it makes the entries "
@@ -136,7 +138,8 @@ out = scores.softmax(-1)
                 if value is not None and other is not None and self.model.const(other) is None \
                         and not self._wide(other):
                     self._check(node, value, self.suggest("where_overflow", node), tensor=other)
-        elif op.name in _WRITES and not self._wide(op.subject):
+        elif op.name in _WRITES and not self._wide(op.subject) and \
+                not self.model.float32_by_callers(node, [op.subject]):
             self._check(node, op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor",
                         op.name in _WHOLE_NEEDS_FLOAT, tensor=op.subject)
 
