@@ -35,6 +35,8 @@ class Sites:
         self._escaped: set = set()
         self._elsewhere: set = set()  # methods called on something other than self
         self._numbers: Optional[dict] = None
+        # id(function), depth -> the parameters every call passes float32 (float32_by_callers)
+        self.given: dict[tuple, dict] = {}
         self._parsed: dict[int, Optional[cst.FunctionDef]] = {}
 
     def callers(self, owner: Optional[str], name: str) -> Optional[list]:
@@ -225,7 +227,10 @@ def float32_by_callers(model, at: cst.CSTNode, exprs: list) -> bool:
     context = model.stack[:depth]
     if not context or context[-1].kind not in ("module", "class"):
         return False
-    given = _given(model, fn, context, DEPTH)
+    key = (id(fn), DEPTH)  # a function with several candidates reads its callers once
+    given = model.sites.given.get(key)
+    if given is None:
+        given = model.sites.given[key] = _given(model, fn, context, DEPTH)
     if not given:
         return False
     sub = type(model)(stack=_copied(context), frameworks=model.frameworks,

@@ -138,8 +138,7 @@ out = scores.softmax(-1)
                 if value is not None and other is not None and self.model.const(other) is None \
                         and not self._wide(other):
                     self._check(node, value, self.suggest("where_overflow", node), tensor=other)
-        elif op.name in _WRITES and not self._wide(op.subject) and \
-                not self.model.float32_by_callers(node, [op.subject]):
+        elif op.name in _WRITES and not self._wide(op.subject):
             self._check(node, op.arg(*_WRITES[op.name]), f"{op.name} raises on a float16 tensor",
                         op.name in _WHOLE_NEEDS_FLOAT, tensor=op.subject)
 
@@ -158,6 +157,8 @@ out = scores.softmax(-1)
         if number.is_integer() and not written_as_float and (strict or all(
                 isinstance(n, (cst.Integer, cst.UnaryOperation, cst.BinaryOperation)) for n in parts)):
             return  # a whole number: maybe an index or id tensor, not a float16 one
+        if tensor is not None and self.model.float32_by_callers(at, [tensor]):
+            return  # `_fill(scores, m)` where every call passes float32 scores
         end = "min" if number < 0 else "max"
         fix = None
         if isinstance(tensor, (cst.Name, cst.Attribute)):  # repeating a longer expression costs
