@@ -83,3 +83,16 @@ def test_the_callers_of_a_method_through_self():
     assert numbers(s, "Head", "_norm", "eps", 1) == [1e-6, 1e-5]
     assert sorted(f.name for f, holder in s.callers("Head", "_norm")) == ["forward", "loss"]
     assert s.function(*s.callers("Head", "_norm")[0]).name.value in ("forward", "loss")
+
+
+def test_a_class_that_builds_itself_has_constructions_unseen():
+    for build in ("cls(dim)", "type(self)(dim)", "self.__class__(dim)"):
+        s = sites(f"""
+            class Norm:
+                def __init__(self, dim, eps=1e-8): ...
+                def again(self, cls, dim):
+                    return {build}
+            def build(dim):
+                return Norm(dim, eps=1e-6)
+        """)
+        assert s.passed(None, "Norm", "eps", 1) is None, build

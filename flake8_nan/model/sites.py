@@ -172,6 +172,11 @@ class Sites:
                 key = (None, f.id) if type(f) is ast.Name else (owner, f.attr) if (
                     type(f) is ast.Attribute and type(f.value) is ast.Name and
                     f.value.id == "self") else None
+                if owner is not None and (type(f) is ast.Name and f.id == "cls" or type(f) is
+                                          ast.Attribute and f.attr == "__class__" or
+                                          type(f) is ast.Call):
+                    # `cls(...)`, `type(self)(...)`: the class built where no call names it
+                    self._escaped.add((None, owner))
                 if key is not None:
                     funcs.add(id(f))
                     self._calls.setdefault(key, []).append((caller, owner, sub))
@@ -208,7 +213,6 @@ def overriding(sites: Sites, fn: cst.FunctionDef, outer, param: str, slot: Optio
     if any(v is None for v in values):
         return UNKNOWN
     return Fact(const=Const(min(values), f"value each call of {key[1]}() passes for {param}"))
-
 
 
 DEPTH = 2  # a function that passes on its own parameter is read for its callers, once

@@ -62,7 +62,8 @@ out = p.grad
             self._check(node, self._tested(op.arg(1, "mask")), "masked_fill")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if len(node.slice) == 1 and not self.model.gradient_off() and isinstance(node.slice[0].slice, cst.Index):
+        if len(node.slice) == 1 and not self.model.gradient_off() and \
+                isinstance(node.slice[0].slice, cst.Index):
             index = node.slice[0].slice.value
             self._check(node, self._tested(index), "indexing", self._self_compare(index))
 

@@ -166,7 +166,8 @@ out = torch.where(mask.bool(), loss, 0).sum() / mask.sum()
         if not getattr(self.options, "strict", False):
             return None
         origin = self.model.origin(value)
-        if self.model.const(value) is not None or origin is not None and (origin.kind in _SETTLED or origin.positive):
+        if self.model.const(value) is not None or origin is not None and (
+                origin.kind in _SETTLED or origin.positive):
             return None
         return "a value not known to be finite"
 
