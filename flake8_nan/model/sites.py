@@ -3,12 +3,16 @@
 The engine may give libcst only part of a module (prefilter.py), so the calls of a
 function are found in the `ast` of the whole source, and a caller is parsed on its own
 when the model asks what it passes.  The model asks only where a rule would otherwise
-report, so a module without such a place pays nothing.
+report, and for a default small enough to be an eps that NAN301 reads, so a module
+without such a place pays nothing.
 
-A function's calls count only where they are all known: every use of its name is a call
-from a function or method of the module (not a value passed on, not a call from
-module-level code or another module), without `*args` or `**kwargs`.  A method counts
-the calls made through `self`, a class the calls that construct it.
+A function's calls count only where the module's are all known: every use of its name
+is a call from a function or method of the module (not a value passed on, a base class,
+or a call from module-level code), without `*args` or `**kwargs`.  A method counts the
+calls made through `self`, a class the calls that construct it.  Calls from other modules
+are not seen: functions and methods are read only where private (`_name`), and a
+class's default only where the module builds the class itself, with that argument each
+time.
 """
 from __future__ import annotations
 

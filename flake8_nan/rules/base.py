@@ -216,8 +216,10 @@ class Rule(cst.BatchableCSTVisitor):
             if value is None:
                 value = "..."
             elif isinstance(value, cst.CSTNode):
+                # an expression too long to repeat is elided, not named: a letter would read
+                # as a name of the user's code
                 receiver = f"{{{key}}}." in template
-                value = self.receiver(value, key) if receiver else self.short(value, key)
+                value = self.receiver(value, "(...)") if receiver else self.short(value, "...")
             fields[key] = value
         return template.format(**fields)
 
