@@ -379,6 +379,20 @@ class Values:
             expr = value
         return False
 
+    def sequence_mask(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` is, or is made from, a mask of a sequence's real tokens (or
+        pixels) as a tokenizer or a padding step makes it (`attention_mask`,
+        `mask_float = attention_mask.float()`): every row holds at least one."""
+        places = [expr, *self.made_of(expr)]
+        value = self.bound_value(expr)
+        if value is not None:
+            places.append(value)
+        for place in places:
+            text = place.value if type(place) is cst.Name else cst.Module([]).code_for_node(place)
+            if _SEQUENCE_MASK.search(text):
+                return True
+        return False
+
     def tested(self) -> set[str]:
         """The names the tests of the enclosing `if`s, conditional expressions and the guards
         passed in this function read (`if len(adv) > 1:`)."""
@@ -726,6 +740,8 @@ _CASTS = frozenset({"to", "type", "half", "bfloat16", "type_as", "view"})
 _DOWN_CASTS = frozenset({"half", "float16", "bfloat16"})
 # the makers of a mask from sequence lengths: `length_to_mask`, `lengths_to_mask`,
 # `compute_length_mask`, `get_mask_from_lengths`, `sequence_mask`
+_SEQUENCE_MASK = re.compile(r"(?:attention|attn|padding|pad|token|input|pixel|prompt|text|"
+                            r"caption|seq|sequence)_?masks?", re.I)
 _LENGTH_MASK = re.compile(r"(?i)(?:lengths?|lens|seq(?:uence)?)_?(?:to_)?mask|mask_from_(?:lengths?|lens)")
 
 

@@ -1,4 +1,3 @@
-import re
 from typing import Optional
 
 import libcst as cst
@@ -124,7 +123,7 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         if weights is None or numerator is None:
             return None
         bare = self.model.unwrapped(weights)
-        if _sequence_mask(self.model, bare):
+        if self.model.sequence_mask(bare):
             return None  # pooling over the real tokens of padded sequences: never empty
         if self.model.unwrapped(numerator).deep_equals(bare):
             return None  # `w / w.sum()` normalises w: its own range says whether it can be 0
@@ -138,26 +137,6 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
                 return "a sum of the weights of a mean over each row's members (0 for a row " \
                        "without any)"
         return None
-
-
-# A mask of a sequence's real tokens (or pixels), as a tokenizer or a padding step makes it:
-# every row holds at least one, so a mean over it is never 0/0.
-_SEQUENCE_MASK = re.compile(r"(?:attention|attn|padding|pad|token|input|pixel|prompt|text|"
-                            r"caption|seq|sequence)_?masks?", re.I)
-
-
-def _sequence_mask(model, weights) -> bool:
-    """Whether the weights are, or are made from, a sequence mask (`attention_mask`,
-    `mask_float = attention_mask.float()`)."""
-    places = [weights, *model.made_of(weights)]
-    value = model.bound_value(weights)
-    if value is not None:
-        places.append(value)
-    for place in places:
-        text = place.value if isinstance(place, cst.Name) else cst.Module([]).code_for_node(place)
-        if _SEQUENCE_MASK.search(text):
-            return True
-    return False
 
 
 def _named(reason) -> str:
