@@ -738,10 +738,11 @@ def _has_keyword(call: cst.Call, name: str) -> bool:
 # methods that can change a tensor's dtype
 _CASTS = frozenset({"to", "type", "half", "bfloat16", "type_as", "view"})
 _DOWN_CASTS = frozenset({"half", "float16", "bfloat16"})
-# the makers of a mask from sequence lengths: `length_to_mask`, `lengths_to_mask`,
-# `compute_length_mask`, `get_mask_from_lengths`, `sequence_mask`
+# a mask of a sequence's real tokens (or pixels), as a tokenizer or a padding step makes it
 _SEQUENCE_MASK = re.compile(r"(?:attention|attn|padding|pad|token|input|pixel|prompt|text|"
                             r"caption|seq|sequence)_?masks?", re.I)
+# the makers of a mask from sequence lengths: `length_to_mask`, `lengths_to_mask`,
+# `compute_length_mask`, `get_mask_from_lengths`, `sequence_mask`
 _LENGTH_MASK = re.compile(r"(?i)(?:lengths?|lens|seq(?:uence)?)_?(?:to_)?mask|mask_from_(?:lengths?|lens)")
 
 
