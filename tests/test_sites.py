@@ -96,3 +96,15 @@ def test_a_class_that_builds_itself_has_constructions_unseen():
                 return Norm(dim, eps=1e-6)
         """)
         assert s.passed(None, "Norm", "eps", 1) is None, build
+
+
+def test_a_name_the_caller_binds_is_not_the_module_constant():
+    s = sites("""
+        EPS = 1e-6
+        class Norm:
+            def __init__(self, dim, eps=1e-8): ...
+        def build(dim, scale):
+            EPS = scale * 1e-9
+            return Norm(dim, eps=EPS)
+    """)
+    assert numbers(s, None, "Norm", "eps", 1) == [None]

@@ -84,6 +84,9 @@ class Sites:
             defaults = dict(zip([a.arg for a in params[len(params) - len(args.defaults):]],
                                 args.defaults))
             defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d)
+            if any(type(n) is ast.Name and n.id == expr.id and type(n.ctx) is ast.Store
+                   for n in ast.walk(caller)):
+                return None  # bound in the caller: what it holds there is not read here
             if expr.id in defaults:
                 expr = defaults[expr.id]
             elif any(a.arg == expr.id for a in (*params, *args.kwonlyargs)):
