@@ -46,17 +46,14 @@ class Model(Scopes, Origins, Values, Definitions, Fills, Frameworks, cst.Batchab
     def __init__(self, prescan: Union[bool, frozenset] = False, stack: Sequence[Scope] = (),
                  frameworks: Optional[set] = None, precision: Precision = Precision(),
                  text: Optional[str] = None, sites: Optional[Sites] = None,
-                 given: Optional[dict] = None, watch: Optional[tuple] = None):
+                 given: Optional[dict] = None):
         super().__init__()
         self.text = text  # the code the module was parsed from, where known
         # the calls the module makes of its own functions (model.sites), where known
         self.sites = sites
-        # a model that reads one function for what its callers pass: the ranges of its
-        # parameters (`given`), or of what it passes to another (`watch`: the callee's
-        # (class, name, parameters); one {parameter: range or None} per call, in `watched`)
+        # a model that reads one function again for what its callers pass: the ranges of
+        # its parameters
         self.given = given
-        self.watch = watch
-        self.watched: list[dict] = []
         self.precision = precision  # whether float16 is in play in the module
         # (test, whether it holds, the node it holds in) of the enclosing `if` blocks and
         # conditional expressions

@@ -272,29 +272,37 @@ def _given(model, fn: cst.FunctionDef, context: list, depth: int) -> dict:
         inner = _given(model, g, where, depth - 1) if depth > 1 else {}
         sub = type(model)(stack=_copied(where), frameworks=model.frameworks,
                           precision=model.precision, text=model.text, sites=model.sites,
-                          given=inner, watch=(key[0], key[1], params))
-        traverse.visit(g, [sub])
-        if not sub.watched:
+                          given=inner)
+        watcher = _Watcher(sub, key, params)
+        traverse.visit(g, [sub, watcher])
+        if not watcher.calls:
             return {}
-        calls.extend(sub.watched)
+        calls.extend(watcher.calls)
     return {p: _FLOAT32 for p in params if all(c.get(p) is not None and c[p].wide for c in calls)}
 
 
-def watched_call(model, call: cst.Call) -> None:
-    """Record the ranges of what `call` passes, where it calls the function watched."""
-    owner, name, params = model.watch
-    func = call.func
-    if owner is None and not (type(func) is cst.Name and func.value == name) or \
-            owner is not None and not (type(func) is cst.Attribute and func.attr.value == name
-                                       and type(func.value) is cst.Name and
-                                       func.value.value == "self"):
-        return
-    pos = positional(call)
-    found = {}
-    for i, p in enumerate(params):
-        arg = pos[i] if i < len(pos) else keyword(call, p)
-        found[p] = model.value_range(arg) if arg is not None else None
-    model.watched.append(found)
+class _Watcher:
+    """The ranges of what each call of one function passes, as the reading meets it:
+    {parameter: range, or None where the call leaves it out}."""
+
+    def __init__(self, model, key: Key, params: list):
+        self.model, self.key, self.params = model, key, params
+        self.calls: list[dict] = []
+
+    def get_visitors(self) -> dict:
+        return {"visit_Call": self._visit}
+
+    def _visit(self, call: cst.Call) -> None:
+        (owner, name), func = self.key, call.func
+        if owner is None and not (type(func) is cst.Name and func.value == name) or \
+                owner is not None and not (type(func) is cst.Attribute and func.attr.value == name
+                                           and type(func.value) is cst.Name and
+                                           func.value.value == "self"):
+            return
+        pos = positional(call)
+        args = [pos[i] if i < len(pos) else keyword(call, p) for i, p in enumerate(self.params)]
+        self.calls.append({p: None if a is None else self.model.value_range(a)
+                           for p, a in zip(self.params, args)})
 
 
 def _copied(stack: list) -> list:

@@ -20,7 +20,7 @@ import libcst as cst
 from .. import ranges, traverse, vocab
 from ..ranges import NONZERO, POSITIVE, UNKNOWN, Range
 from .facts import NAMES, NUMBERS, _MAX_DEPTH, Op, keyword, positional, where_parts
-from .sites import float32_by_callers, watched_call
+from .sites import float32_by_callers
 
 _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                        "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode",
@@ -422,8 +422,6 @@ class Values:
         return out
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.watch is not None:
-            watched_call(self, node)
         func = node.func
         kind = type(func)
         name = func.attr.value if kind is cst.Attribute else func.value if kind is cst.Name else None

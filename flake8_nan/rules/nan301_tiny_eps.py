@@ -110,10 +110,11 @@ out = torch.log(h + 1e-6)
         cast to float32/float64 first.  A value of unknown kind counts under nan-strict."""
         if self.model.full_precision():
             return False
-        ranges = [self.model.value_range(n) for n in (guarded, at) if n is not None]
+        nodes = [n for n in (guarded, at) if n is not None]
+        ranges = [self.model.value_range(n) for n in nodes]
         if any(r.host in ("numpy", "python") or r.wide for r in ranges):
             return False
         if not (any(r.host == "tensor" for r in ranges) or getattr(self.options, "strict", False)):
             return False
         # `self._norm(x, bins)` with float32 bins: the caller decides the dtype
-        return not self.model.float32_by_callers(at, [n for n in (guarded, at) if n is not None])
+        return not self.model.float32_by_callers(at, nodes)
