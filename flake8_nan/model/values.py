@@ -25,6 +25,10 @@ from .sites import float32_by_callers
 _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                        "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode",
                        "torch.autograd.inference_mode"})
+# a block that takes gradients again inside one that does not (a step of a search or an
+# attack under an evaluation loop's no_grad)
+_GRAD_ON = frozenset({"torch.enable_grad", "torch.autograd.enable_grad",
+                      "torch.autograd.grad_mode.enable_grad"})
 _NO_GRADIENT_KINDS = frozenset({"bool", "count"})
 _PYTHON_CALLS = frozenset({"builtins.len", "builtins.float", "builtins.int", "builtins.sum",
                            "builtins.max", "builtins.min", "builtins.abs", "builtins.round"})
@@ -664,7 +668,8 @@ class Values:
     # ----------------------------------------------------------- gradient context
     def visit_With(self, node: cst.With) -> None:
         off = any(self._turns_gradient_off(item.item) for item in node.items)
-        self.no_grad.append(off or self.gradient_off())
+        on = any(self._turns_gradient_off(item.item, _GRAD_ON) for item in node.items)
+        self.no_grad.append(off or self.gradient_off() and not on)
         self.autocast_off.append(any(self._turns_autocast_off(item.item) for item in node.items)
                                  or self.full_precision())
 
@@ -694,10 +699,10 @@ class Values:
         block or a decorated function)."""
         return bool(self.no_grad) and self.no_grad[-1]
 
-    def _turns_gradient_off(self, expr: cst.BaseExpression) -> bool:
+    def _turns_gradient_off(self, expr: cst.BaseExpression, managers=_GRAD_OFF) -> bool:
         if isinstance(expr, cst.Call):
             expr = expr.func
-        return self.qualname(expr) in _GRAD_OFF
+        return self.qualname(expr) in managers
 
 
 _LOSSES = frozenset({"cross_entropy", "nll_loss", "binary_cross_entropy",

@@ -5,6 +5,7 @@ from .. import vocab
 from .base import Rule
 from .nan403_bce_on_sigmoid import loss_input
 from .nan4xx_kl_div import kl_div_call
+from .nan107_xlogx import xlogx_parts
 
 
 class LogOfSoftmax(Rule):
@@ -16,7 +17,14 @@ class LogOfSoftmax(Rule):
         "on CPU). `torch.log` of that 0 is -inf and its gradient NaN. Measured: "
         "`torch.log(torch.softmax(torch.tensor([200., 0.]), -1))` is `[0, -inf]`, while "
         "`torch.log_softmax` of the same logits is `[0, -200]`, exact and finite, because it "
-        "computes `x - logsumexp(x)` without forming the probabilities.")
+        "computes `x - logsumexp(x)` without forming the probabilities."
+        " Where no gradient is taken (under `torch.no_grad()`, in a function named for "
+        "inference or generation, in a tracker or metric class) it is reported only under "
+        "`--nan-strict`, unless the log is multiplied by the probability, as in an entropy "
+        "(`p * p.log()` is 0 * -inf = NaN): elsewhere the -inf is the log of a probability "
+        "below exp(-104), which ranks last in a beam or a match as its true value would; the "
+        "two such reports on the judged corpora (a beam search and a tracker's match score) "
+        "were both safe.")
     bad = """\
 import torch
 import torch.nn.functional as F
@@ -41,6 +49,10 @@ out = F.log_softmax(logits, dim=-1)
         super().__init__(model, options)
         # NAN401 and NAN404 report a log of a softmax given to kl_div or nll_loss
         self.kl_inputs: set[int] = set()
+        self.entropy_logs: set[int] = set()  # the logs of `p * log(p)`
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        self.entropy_logs.update(id(log) for _, log, _ in xlogx_parts(self.model, node))
 
     def visit_Call(self, node: cst.Call) -> None:
         op = self.model.call_op(node)
@@ -56,6 +68,8 @@ out = F.log_softmax(logits, dim=-1)
         origin = self.model.origin(op.subject)
         if origin is None or origin.kind != "softmax" or self._own_method(origin.node):
             return
+        if self.model.gradient_off() and not self.options.strict and id(node) not in self.entropy_logs:
+            return  # no NaN gradient, and an underflowed -inf still ranks last
         base = "" if op.name == "log" else f" / math.log({op.name[3:]})"  # log2(p) = log(p) / log(2)
         use = self._log_softmax(origin.node, node)
         self.report(node, f"{op.name} of a softmax is -inf where the softmax underflows to 0 "
