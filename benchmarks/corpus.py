@@ -43,6 +43,16 @@ PINS = {
     "torchvision": ("torchvision==0.29.1", "torchvision/**/*.py"),
     "mmdet": ("mmdet==3.3.0", "mmdet/**/*.py"),
     "allennlp": ("allennlp==2.10.1", "allennlp/**/*.py"),
+    # Losses and metrics as users write them: image quality, segmentation, metric
+    # learning, medical imaging, reinforcement learning, classification metrics.
+    "kornia": ("kornia==0.9.0", "kornia/**/*.py"),
+    "monai": ("monai==1.6.1", "monai/**/*.py"),
+    "piq": ("piq==0.8.0", "piq/**/*.py"),
+    "pytorch-metric-learning": ("pytorch-metric-learning==2.9.0", "pytorch_metric_learning/**/*.py"),
+    "segmentation-models-pytorch": ("segmentation-models-pytorch==0.6.0",
+                                    "segmentation_models_pytorch/**/*.py"),
+    "stable-baselines3": ("stable-baselines3==2.9.2", "stable_baselines3/**/*.py"),
+    "torchmetrics": ("torchmetrics==1.9.0", "torchmetrics/**/*.py"),
 }
 # The corpora on this machine already.
 INSTALLED = ("stdlib", "torch")
