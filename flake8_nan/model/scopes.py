@@ -164,8 +164,9 @@ class Scopes:
     def visit_If(self, node: cst.If) -> None:
         self._sibling_branch(node, cst.If)  # an `elif`
         self._open_frame(node)
-        # inside the `if` block its test holds (`if d != 0: y = x / d`)
-        self.conditions.append((node.test, True, node.body))
+        # inside the `if` block its test holds (`if d != 0: y = x / d`), and in its `else`
+        # and `elif` branches it does not (`if n == 0: y = 0 else: y = x / n`)
+        self.conditions.extend(((node.test, True, node.body), (node.test, False, node.orelse)))
 
     def _close_frame(self, node) -> None:
         frame = self.frames.pop()
@@ -200,7 +201,7 @@ class Scopes:
     leave_For = leave_While = leave_Try = leave_TryStar = leave_Match = _close_frame
 
     def leave_If(self, node: cst.If) -> None:
-        self.conditions.pop()
+        del self.conditions[-2:]
         self._cast_when_narrow(node)
         self._close_frame(node)
         self._exit_guard(node)

@@ -30,6 +30,8 @@ _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.
 _GRAD_ON = frozenset({"torch.enable_grad", "torch.autograd.enable_grad",
                       "torch.autograd.grad_mode.enable_grad"})
 _NO_GRADIENT_KINDS = frozenset({"bool", "count"})
+# methods whose receiver's gradient is never taken: what they return is out of the graph
+_DETACHING = frozenset({"detach", "detach_", "item", "tolist"})
 _PYTHON_CALLS = frozenset({"builtins.len", "builtins.float", "builtins.int", "builtins.sum",
                            "builtins.max", "builtins.min", "builtins.abs", "builtins.round"})
 _INTEGER_CASTS = frozenset({"long", "int", "bool", "short", "byte"})
@@ -433,6 +435,8 @@ class Values:
                 type(a.value) is cst.Attribute and a.value.attr.value in _DOWN_CASTS
                 for a in node.args)):
             self.casts_down.add(id(self.functions[-1]))  # `x.half()`, `x.to(torch.float16)`
+        if name in _DETACHING and kind is cst.Attribute and not node.args:
+            self.detached += 1
         if name in vocab.NONFINITE_FILTERS and self.functions:
             # `torch.isfinite(scale)`, `scale.isnan()`, `np.nan_to_num(v)`: a test of a name
             tested = self.nonfinite_tests.setdefault(id(self.functions[-1]), set())
@@ -440,6 +444,11 @@ class Values:
                       func.value if kind is cst.Attribute else None):
                 if type(x) is cst.Name:
                     tested.add(x.value)
+
+    def leave_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if type(func) is cst.Attribute and func.attr.value in _DETACHING and not node.args:
+            self.detached -= 1
 
     def integer_cast_subject(self, call: cst.Call) -> Optional[cst.BaseExpression]:
         """The value that `x.long()`, `x.to(torch.long)`, `x.view(torch.int32)`,
@@ -504,15 +513,25 @@ class Values:
             return any(sides) if splits else all(sides)
         if isinstance(cond, cst.UnaryOperation) and isinstance(cond.operator, cst.Not):
             return self._implies(cond.expression, value, not holds, positive)
+        if type(cond) in (cst.Name, cst.Attribute) or isinstance(cond, cst.UnaryOperation) and \
+                isinstance(cond.operator, cst.BitInvert):
+            # `keep = d != 0` and `~keep`: the comparison the mask was made from
+            test, same = self._test_of(cond)
+            if test is not None:
+                return self._implies(test, value, holds == same, positive)
+        every = _reduced(cond, "all") if holds else _reduced(cond, "any")
+        if every is not None:
+            # `assert (n > 0).all()`, `if (n == 0).any(): raise`: the test holds everywhere
+            return self._implies(every, value, holds, positive)
         if isinstance(cond, cst.Comparison) and len(cond.comparisons) == 1 and not positive and \
                 self._shifted(cond, value, holds):
             return True
         if isinstance(cond, cst.Comparison) and len(cond.comparisons) == 1:
             target = cond.comparisons[0]
             op, other = type(target.operator), target.comparator
-            if _same(value, target.comparator):
+            if self._same_value(value, target.comparator):
                 op, other = _MIRROR.get(op), cond.left
-            elif not _same(value, cond.left):
+            elif not self._same_value(value, cond.left):
                 return False
             if not holds:
                 op = _NEGATE.get(op)
@@ -531,6 +550,14 @@ class Values:
                                      op is cst.LessThanEqual and c.value < 0)
         # `if d:` / `if mask.any():` hold for a nonzero d and a mask with a True entry
         return not positive and holds and _same(value, _any_of(cond) or cond)
+
+    def _same_value(self, value: cst.CSTNode, tested: cst.CSTNode) -> bool:
+        """`value` is what the test compares, or a name bound to it: `d = m.sum()` is
+        tested by `m.sum() == 0`."""
+        if _same(value, tested):
+            return True
+        bound = self.bound_value(value) if isinstance(value, cst.Name) else None
+        return bound is not None and _same(bound, tested)
 
     def _shifted(self, cond: cst.Comparison, value: cst.CSTNode, holds: bool) -> bool:
         """`1 - p` != 0 where `p == 1` is False (or `p != 1` holds), `p - c` likewise, and
@@ -658,11 +685,12 @@ class Values:
         self._memo.clear()
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
-        self.conditions.append((node.test, True, node.body))
+        # `x / n if n else 0` and `0 if n == 0 else x / n`
+        self.conditions.extend(((node.test, True, node.body), (node.test, False, node.orelse)))
         self._memo.clear()
 
     def leave_IfExp(self, node: cst.IfExp) -> None:
-        self.conditions.pop()
+        del self.conditions[-2:]
         self._memo.clear()
 
     # ----------------------------------------------------------- gradient context
@@ -696,8 +724,9 @@ class Values:
 
     def gradient_off(self) -> bool:
         """Whether the code here runs under `torch.no_grad()`/`inference_mode()` (a `with`
-        block or a decorated function)."""
-        return bool(self.no_grad) and self.no_grad[-1]
+        block or a decorated function), or computes what `.detach()` or `.item()` takes out
+        of the graph (`torch.maximum(a, b.pow(1 / 3)).detach()`)."""
+        return self.detached > 0 or bool(self.no_grad) and self.no_grad[-1]
 
     def _turns_gradient_off(self, expr: cst.BaseExpression, managers=_GRAD_OFF) -> bool:
         if isinstance(expr, cst.Call):
@@ -843,6 +872,17 @@ def _strip(expr: cst.CSTNode) -> cst.CSTNode:
     return expr
 
 
+def _reduced(cond: cst.BaseExpression, how: str) -> Optional[cst.BaseExpression]:
+    """`c` of `c.all()` or `torch.all(c)` (`how` "all"), of `c.any()` or `torch.any(c)`."""
+    if not isinstance(cond, cst.Call) or not isinstance(cond.func, cst.Attribute) or \
+            cond.func.attr.value != how:
+        return None
+    args = positional(cond)
+    if not cond.args:
+        return cond.func.value
+    return args[0] if len(args) == 1 and len(cond.args) == 1 else None
+
+
 def _any_of(cond: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """`m` of `m.any()`, `torch.any(m)`."""
     if isinstance(cond, cst.Call) and isinstance(cond.func, cst.Attribute) and \
@@ -887,7 +927,7 @@ def name_nodes(node: cst.CSTNode, limit: int = 200) -> list:
 def _inside(node: cst.CSTNode, region: cst.CSTNode) -> bool:
     """Whether `node` is `region` or inside it (an identity search, made only once a
     test that holds there is known to speak of the value)."""
-    todo = [region]
+    todo = [region] if region is not None else []  # (an `if` without `else`)
     while todo:
         n = todo.pop()
         if n is node:

@@ -127,7 +127,8 @@ out = p.grad
             else:
                 op = self.model.call_op(node)
                 num, den = (op.subject, op.arg(1, "other")) if op is not None else (None, None)
-            if den is not None and not self.model.positive(den):
+            if den is not None and not self.model.positive(den) and \
+                    not self.model.value_range(den).nonzero:  # (`torch.where(d == 0, 1, d)`)
                 return "a division", f"divide by {self.suggest('clamp_min', node, x=den, floor='eps')}"
             return self._source(num, depth + 1)
         if kind in ("arith", "one_minus"):

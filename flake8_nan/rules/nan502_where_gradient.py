@@ -111,7 +111,9 @@ def _unselected_hazards(model: Model, node: cst.CSTNode) -> list:
                 continue
             name, operand = hit
             if any(operand.deep_equals(t) for t in tested) and (
-                    name in _BOUNDED_DOMAIN or not model.positive(operand)):
+                    name in _BOUNDED_DOMAIN or not model.positive(operand) and not (
+                        # a divisor made nonzero before (`d = torch.where(d == 0, 1, d)`)
+                        name in ("division", "div") and model.value_range(operand).nonzero)):
                 found.append((inner, name, operand, chosen))
     return found
 

@@ -67,8 +67,10 @@ out = a.grad
         if what is None:
             return
         if what == _CLAMPED:
-            if self.model.framework_of(node) in vocab.NO_AUTOGRAD or self.model.gradient_off():
+            if self.model.framework_of(node) in vocab.NO_AUTOGRAD or self.model.gradient_off() \
+                    or self.model.value_range(op.subject).constant:
                 return  # the clamp keeps the values in the domain, and no gradient is taken
+                # (`x.detach().acos()`)
             clamped = self.model.call_op(origin.node).subject
             also = ""
             fix = f"{self.suggest('clamp_inside', node, x=clamped)} with eps >= 1e-6 instead"
