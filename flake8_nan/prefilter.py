@@ -14,7 +14,9 @@ from the module with its comments and prose strings blanked.
 - A statement of a function is a candidate when its words, together with
   the words of the statements of the same function that bind the names it
   reads (and of what `__init__` assigns to the `self.x` it reads), meet
-  every trigger set of some rule (`Rule.triggers`).  A rule whose evidence
+  every trigger set of some rule (`Rule.triggers`), and its own words meet
+  the sets that name the operation the rule reports on (`Rule.own_triggers`:
+  the division of NAN201, the log of NAN102).  A rule whose evidence
   lies in statements that bind nothing the reported one reads
   (`Rule.scope = "function"`) is matched against the whole function; one whose
   evidence may lie in another function of the module (`Rule.scope = "module"`)
@@ -854,6 +856,37 @@ def _returned_words(definition, lines) -> set[str]:
     return words
 
 
+def _returns_range(definition, lines) -> bool:
+    """Whether what a function returns is made, a few bindings back, of a mask or of a
+    value that reaches 0 (`return cont` with `cont = a * m` and `m = x.abs().le(1)`): the
+    model reads a call's range through them."""
+    if isinstance(definition, ast.ClassDef):
+        return False
+    text = "".join(lines[definition.lineno - 1:definition.end_lineno])
+    returns = " ".join(_RETURN.findall(text))
+    binding = "".join(_binders(definition, set(_WORD.findall(returns)), lines))
+    return not ZERO_REACHING_WORDS.isdisjoint(_WORD.findall(returns + binding)) or \
+        bool(_mask_words(returns + binding, 0.0))
+
+
+def _binders(definition, names: set[str], lines, rounds: int = 3) -> list[str]:
+    """The text of the simple statements of a function that bind `names`, then those that
+    bind the names they read, `rounds` times."""
+    assigns = [n for n in ast.walk(definition) if type(n) in _ASSIGNS]
+    out, wanted, done = [], set(names), set()
+    for _ in range(rounds):
+        found = [a for a in assigns if id(a) not in done and not wanted.isdisjoint(_targets(a))]
+        if not found:
+            break
+        wanted = set()
+        for a in found:
+            done.add(id(a))
+            text = "".join(lines[a.lineno - 1:a.end_lineno])
+            out.append(text)
+            wanted.update(_WORD.findall(text))
+    return out
+
+
 def _forward_words(cls: ast.ClassDef, lines) -> set[str]:
     """What calling an instance of a class returns: the words of its `forward`'s
     returns, with those of the methods they call through self and of what `__init__`
@@ -1027,6 +1060,8 @@ class _Rules:
         sets = [(r, r.strict_triggers if strict and r.strict_triggers else r.triggers)
                 for r in rules]
         self.statement = [t for r, t in sets if t and r.scope == "statement"]
+        # per statement trigger: the sets the statement's own words must meet
+        self.own = [r.own_triggers for r, t in sets if t and r.scope == "statement"]
         self.function = [t for r, t in sets if t and r.scope != "statement"]
         self.module = [t for r, t in sets if t and r.scope == "module"]
         self.triggers = self.statement + self.function
@@ -1047,8 +1082,17 @@ class _Rules:
     def function_met(self, words: set[str]) -> bool:
         return bool(self.function) and self._met(self.function, words)
 
-    def statement_met(self, words: set[str]) -> bool:
-        return not words.isdisjoint(self.any_word) and self._met(self.statement, words)
+    def statement_met(self, words: set[str], own: Optional[set[str]] = None) -> bool:
+        """Whether `words` (a statement's, with those of what binds the names it reads)
+        meet a rule's triggers, and `own` (the statement's alone), where given, its
+        `own_triggers`."""
+        if words.isdisjoint(self.any_word):
+            return False
+        if own is None:
+            return self._met(self.statement, words)
+        return any(all(not words.isdisjoint(g) for g in trig) and
+                   all(not own.isdisjoint(g) for g in mine)
+                   for trig, mine in zip(self.statement, self.own))
 
     def module_words(self, words: set[str]) -> frozenset:
         """The words of the rules of module scope whose triggers the module's `words` meet:
@@ -1108,6 +1152,7 @@ class _Selection:
         self.instances: dict[str, list[str]] = {}  # a parameter's name -> classes it may hold
         self.instance_classes: set[str] = set()  # classes a kept parameter's name may hold
         self._returned: dict[ast.stmt, set[str]] = {}
+        self._ranged: dict[ast.stmt, bool] = {}  # _returns_range, read once
         # a class's first line -> where it may be cut: (line, depth) as _block_cuts gives
         self.members: dict[int, list[tuple[int, int]]] = {}
         # the words that keep a function whole, for the rules of module scope the module meets
@@ -1171,9 +1216,9 @@ class _Selection:
         return self.rules.function_met(words) or CONTEXT in words or bool(
             self.module_any and not words.isdisjoint(self.module_any))
 
-    def _hit(self, words: set[str]) -> bool:
+    def _hit(self, words: set[str], own: Optional[set[str]] = None) -> bool:
         return bool(self.tainted and not words.isdisjoint(self.tainted)) or \
-            self.rules.statement_met(words)
+            self.rules.statement_met(words, own)
 
     # ------------------------------------------------------------- functions
     def function_parts(self, f: _Function, evidence: Callable[[int], set[str]], seeds: set[int],
@@ -1187,7 +1232,8 @@ class _Selection:
         if self._hit(whole_words):
             if f.one_line:
                 return [0]
-            hits.update(k for k, words in enumerate(f.closures(evidence)) if self._hit(words))
+            hits.update(k for k, words in enumerate(f.closures(evidence))
+                        if self._hit(words, f.words[k]))
         if not hits:
             return None
         companions = self.rules.companions
@@ -1483,4 +1529,8 @@ class _Selection:
         """Whether the words a function or class returns (`_returned_words`) name an
         operation some rule knows: what calling it gives may matter to a kept statement."""
         words = self.returned(definition)
-        return not self.rules.any_word.isdisjoint(words) or not _ORIGIN_WORDS.isdisjoint(words)
+        if not self.rules.any_word.isdisjoint(words) or not _ORIGIN_WORDS.isdisjoint(words):
+            return True
+        if definition not in self._ranged:
+            self._ranged[definition] = _returns_range(definition, self.code)
+        return self._ranged[definition]

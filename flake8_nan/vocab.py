@@ -447,7 +447,14 @@ _TF_MORE = {"reduce_variance": "var", "reduce_std": "std", "reduce_max": "max",
 _MORE = {**_FRAMEWORK_LOSSES,
          **{f"{m}.{k}": v for m in ("tensorflow", "tensorflow.math") for k, v in _TF_MORE.items()
             if k != "boolean_mask" or m == "tensorflow"},
-         **{f"{k}.activations.{n}": op for k in _KERAS for n, op in KERAS_ACTIVATIONS.items()}}
+         **{f"{k}.activations.{n}": op for k in _KERAS for n, op in KERAS_ACTIVATIONS.items()},
+         # the Keras backend (`from keras import backend as K`) in which Keras 2 losses and
+         # metrics are written: `K.sqrt(K.sum(K.square(x - y), axis=1))`
+         **{f"{k}.backend.{n}": op for k in _KERAS for n, op in (
+             ("sqrt", "sqrt"), ("sum", "sum"), ("mean", "mean"), ("square", "square"),
+             ("log", "log"), ("exp", "exp"), ("abs", "abs"), ("maximum", "maximum"),
+             ("clip", "clamp"), ("std", "std"), ("var", "var"), ("max", "max"), ("pow", "pow"),
+             ("softmax", "softmax"), ("sigmoid", "sigmoid"), ("switch", "where"))}}
 FRAMEWORK_FUNCTIONS.update(_MORE)
 FUNCTIONS.update({k: v for k, v in _MORE.items() if k not in FUNCTIONS})
 WORD_ALIASES.update({q.rsplit(".", 1)[-1]: op for q, op in _MORE.items()

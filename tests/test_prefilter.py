@@ -612,3 +612,41 @@ def test_an_attribute_set_lazily_brings_the_setting_block_of_its_method():
     assert check_source(source, rules=rules) == check_source(source, rules=rules, full=True) == []
     assert check_source(source.replace("dtype=torch.float32", "dtype=torch.float16"),
                         rules=rules) != []
+
+
+def test_the_reported_operation_must_be_in_the_statement_not_only_in_what_it_reads():
+    # the sum's closure holds a division, but no statement divides by a sum
+    assert kept("""
+        import torch
+
+        def f(x):
+            half = x / 2
+            total = half.sum()
+            return total
+        """) is None
+    # the division holds the sum through a local: kept, with the binding
+    text = kept("""
+        import torch
+
+        def f(x, m):
+            n = m.sum()
+            print(n)
+            return x / n
+        """)
+    assert "return x / n" in text and "n = m.sum()" in text and "print" not in text
+
+
+def test_a_helper_whose_return_is_made_of_a_mask_is_kept_for_the_division_by_its_sum():
+    # the model reads a call's value through the helper: a mask, so the sum can be 0
+    text = kept("""
+        import torch
+
+        def _token_mask(ids, pad):
+            token_mask = ids.eq(pad)
+            return ~token_mask
+
+        def score(x, ids, pad):
+            m = _token_mask(ids, pad)
+            return x.sum(dim=1) / m.sum(dim=1)
+        """)
+    assert "return ~token_mask" in text

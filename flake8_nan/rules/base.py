@@ -99,6 +99,9 @@ class Rule(cst.BatchableCSTVisitor):
     # The trigger sets under nan-strict, for a rule whose strict level reads more code than
     # its default level (None: the same).
     strict_triggers: ClassVar[Optional[tuple[frozenset[str], ...]]] = None
+    # Sets of which the statement itself must hold a word, not only the statements that
+    # bind what it reads: the operation the rule reports on (NAN201's division).
+    own_triggers: ClassVar[tuple[frozenset[str], ...]] = ()
     # "function" for a rule that judges a statement by others that bind nothing it reads
     # (the order of calls in a training step, a later softmax of a filled tensor): the
     # words may then meet anywhere in one function, which is parsed whole.

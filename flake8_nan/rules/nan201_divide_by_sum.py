@@ -54,6 +54,8 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
     references = ("torch.Tensor.sum documentation", "torch.clamp_min documentation")
     triggers = (frozenset({"sum", "count_nonzero"}),
                 frozenset({DIVISION, "div", "div_", "true_divide", "divide"}))
+    # the sum may be bound elsewhere (`n = mask.sum()`), the division is where it is reported
+    own_triggers = (triggers[1],)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.left_to_where(node):
