@@ -24,7 +24,10 @@ class MeanOfSelection(Rule):
         "first (`if m.any():`), nor where the function then tests the result for NaN "
         "(`v = x[m].mean()` and `if not np.isnan(v):`), which handles the empty case, nor "
         "where the mask is made from sequence lengths (`length_to_mask(lens).bool()`): it "
-        "holds each sequence's first positions and is empty only for a sequence of length 0.")
+        "holds each sequence's first positions and is empty only for a sequence of length 0. "
+        "Nor is a mean over the values that are numbers, `x[~torch.isnan(x)].mean()`: it is "
+        "NaN only where every value is, where `x.mean()` is NaN too (a std of them is "
+        "reported: it is NaN where a single one is a number).")
     bad = """\
 import torch
 loss = torch.tensor([0.5, 1.5])
@@ -79,6 +82,9 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
         if found is None or _names(found[1]) & self.tested[-1]:
             return
         x, m = found
+        if _REDUCTIONS[op.name] == "mean" and self._numbers_of(x, m):
+            return  # `x[~torch.isnan(x)].mean()` is NaN only where every value is (a std
+            # of them is NaN already where one is a number)
         # `v = x[m].mean()` then `if not np.isnan(v)`: the empty case is handled
         named = self.model.assigned_name()
         if _REDUCTIONS[op.name] == "mean":
@@ -117,6 +123,20 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
                     not self.model.length_mask(mask):
                 return select.subject, mask
         return None
+
+    def _numbers_of(self, x, mask) -> bool:
+        """`~torch.isnan(x)` or `torch.isfinite(x)` (or a name bound to one) of the `x` it
+        selects from: empty only where no value of x is a number."""
+        if isinstance(mask, cst.Name):
+            mask = self.model.bound_value(mask) or mask
+        kept = True
+        if isinstance(mask, cst.UnaryOperation) and isinstance(mask.operator, (cst.BitInvert, cst.Not)):
+            kept, mask = False, mask.expression
+        op = self.model.call_op(mask)
+        if op is None or op.subject is None or (op.name, kept) not in (("isnan", False),
+                                                                         ("isfinite", True)):
+            return False
+        return self.model.unwrapped(op.subject).deep_equals(self.model.unwrapped(x))
 
     def _boolean(self, index) -> bool:
         if isinstance(index, cst.Call) and isinstance(index.func, cst.Attribute) and \
