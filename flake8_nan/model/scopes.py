@@ -80,6 +80,11 @@ class Scopes:
 
     def _bind_targets(self, target: cst.CSTNode, fact: Fact = UNKNOWN) -> None:
         if isinstance(target, cst.Name):
+            if self.no_grad and self.no_grad[-1]:
+                # a local computed where no gradient is taken carries none where it is read
+                # later (`with torch.no_grad(): w = f(x)`); an attribute set in `__init__`
+                # may be a parameter, and is not one of these
+                fact = replace(fact, range=replace(fact.range or Range(), constant=True))
             self.bind(target.value, fact)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for i, el in enumerate(target.elements):

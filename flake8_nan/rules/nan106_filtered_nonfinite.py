@@ -70,6 +70,8 @@ out = p.grad
     def _check(self, node: cst.CSTNode, value, how: str, untyped: bool = False) -> None:
         """`untyped`: the only test is `y != y`, which numpy arrays and floats pass too;
         a division is then not known to be a tensor's, and stays unreported."""
+        if value is not None and self.model.value_range(value).constant:
+            return  # computed where no gradient is taken (`with torch.no_grad():` before)
         source = self._source(value, 0) if value is not None else None
         if source is None or (untyped and source[0] == "a division"):
             return
