@@ -517,8 +517,8 @@ class Values:
                 isinstance(cond.operator, cst.BitInvert):
             # `keep = d != 0` and `~keep`: the comparison the mask was made from
             test, same = self._test_of(cond)
-            if test is not None:
-                return self._implies(test, value, holds == same, positive)
+            if test is not None and self._implies(test, value, holds == same, positive):
+                return True
         every = _reduced(cond, "all") if holds else _reduced(cond, "any")
         if every is not None:
             # `assert (n > 0).all()`, `if (n == 0).any(): raise`: the test holds everywhere

@@ -44,7 +44,7 @@ out = F.log_softmax(logits, dim=-1)
     references = ("torch.nn.functional.log_softmax documentation: log(softmax(x)) computed "
                   "separately is slower and numerically unstable",)
     triggers = (frozenset(vocab.LOG_OPS), frozenset({"softmax", "Softmax"}))
-    own_triggers = (triggers[0],)  # (the log is in the statement; the softmax may be bound before it)
+    own_triggers = (triggers[0],)  # the log is in the statement; the softmax may be bound before it
 
     def __init__(self, model, options) -> None:
         super().__init__(model, options)

@@ -35,7 +35,7 @@ out = F.logsigmoid(-x) + F.logsigmoid(x)
                   "torch.nn.BCEWithLogitsLoss documentation: more numerically stable than "
                   "a Sigmoid followed by BCELoss")
     triggers = (frozenset(vocab.LOG_OPS), frozenset({"sigmoid", "Sigmoid", "expit"}))
-    own_triggers = (triggers[0],)  # (the log is in the statement; the sigmoid may be bound before it)
+    own_triggers = (triggers[0],)  # the log is in the statement; the sigmoid may be bound before it
 
     def visit_Call(self, node: cst.Call) -> None:
         op = self.model.call_op(node)

@@ -48,7 +48,7 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
     references = ("torch.mean documentation", "torch.std documentation: correction (Bessel's "
                                                "correction, 1 by default)")
     triggers = (frozenset({"mean", "nanmean", "std", "var"}), frozenset({REDUCED_SELECTION, "masked_select"}))
-    own_triggers = (triggers[0],)  # (the mean is in the statement; the selection may be bound before it)
+    own_triggers = (triggers[0],)  # the mean is in the statement; the selection may be bound before it
 
     companions = vocab.NONFINITE_FILTERS  # the test of the result for NaN/inf comes later
 

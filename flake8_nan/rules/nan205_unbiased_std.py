@@ -44,7 +44,7 @@ out = (rewards - rewards.mean()) / (rewards.std(correction=0) + 1e-8)
            "PyTorch 2.0), or compute it only where there is more than one element.")
     references = ("torch.std documentation: correction defaults to 1",)
     triggers = (frozenset({"std", "var"}), frozenset({REGROUPED, PER_BATCH}))
-    own_triggers = (triggers[0],)  # (the std is in the statement; what it is taken of may be bound before it)
+    own_triggers = (triggers[0],)  # the std is in the statement; what it is taken of may be bound before it
 
     def visit_Call(self, node: cst.Call) -> None:
         op = self.model.call_op(node)

@@ -81,7 +81,7 @@ out = a.grad
     strict_triggers = (frozenset({*_ROOTS, "pow", "pow_", ROOT}),
                        frozenset({"sum", "mean", "var", "pow", "pow_", "square"}))
     triggers = (*strict_triggers, frozenset({IN_LOSS}))
-    own_triggers = (triggers[0],)  # (the root is in the statement; the sum of squares may be bound before it)
+    own_triggers = (triggers[0],)  # the root is in the statement; the sum of squares may be bound before it
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.left_to_where(node):

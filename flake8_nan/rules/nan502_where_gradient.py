@@ -347,7 +347,7 @@ out = x.grad, y.grad
     triggers = (frozenset({"where"}), frozenset({
         SINGULAR_IN_WHERE, SINGULAR_VALUE, POWER_IN_WHERE, "exp", "exp2", "expm1", "cosh",
         "sinh", "pow", "pow_"}))
-    own_triggers = (triggers[0],)  # (the where is in the statement; a branch may be bound before it)
+    own_triggers = (triggers[0],)  # the where is in the statement; a branch may be bound before it
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.model.framework(node) in vocab.NO_AUTOGRAD or self.model.gradient_off():

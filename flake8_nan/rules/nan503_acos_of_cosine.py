@@ -55,7 +55,7 @@ out = a.grad
     fix_safety = "unsafe"
     references = ("torch.acos documentation", "torch.nn.functional.cosine_similarity documentation")
     triggers = (frozenset({*_ARC, "arccos", "arcsin"}),)
-    own_triggers = (triggers[0],)  # (the acos is in the statement; its argument may be bound before)
+    own_triggers = (triggers[0],)  # the acos is in the statement; its argument may be bound before
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.left_to_where(node):

@@ -42,7 +42,7 @@ out = x.grad
     references = ("torch.pow documentation",)
     # the bases it reports: probabilities (and 1 - p of one), ReLU and abs outputs
     triggers = (frozenset({FRACTION, NAMED_POWER}), frozenset({ZERO_REACHING, PROBABILITY}))
-    own_triggers = (triggers[0],)  # (the power is in the statement; its base may be bound before it)
+    own_triggers = (triggers[0],)  # the power is in the statement; its base may be bound before it
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, cst.Power):
