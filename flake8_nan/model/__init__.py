@@ -59,6 +59,7 @@ class Model(Scopes, Origins, Values, Definitions, Fills, Frameworks, cst.Batchab
         # conditional expressions
         self.conditions: list[tuple] = []
         self.no_grad: list[bool] = []  # per enclosing function or `with`: gradients off
+        self.no_grad_blocks: list[bool] = []  # per enclosing `with`: it turns them off
         self.detached = 0  # how many enclosing calls take their receiver out of the graph
         # per enclosing function or `with`: autocast turned off (arithmetic in the
         # tensors' own dtype, which such blocks make float32)

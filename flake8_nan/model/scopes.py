@@ -80,10 +80,10 @@ class Scopes:
 
     def _bind_targets(self, target: cst.CSTNode, fact: Fact = UNKNOWN) -> None:
         if isinstance(target, cst.Name):
-            if self.no_grad and self.no_grad[-1]:
-                # a local computed where no gradient is taken carries none where it is read
-                # later (`with torch.no_grad(): w = f(x)`); an attribute set in `__init__`
-                # may be a parameter, and is not one of these
+            if self.no_grad_blocks and self.no_grad[-1] and any(self.no_grad_blocks):
+                # a local computed in a block that takes no gradient carries none where it
+                # is read after the block (`with torch.no_grad(): w = f(x)`); in a function
+                # that takes none, every reading is inside it already
                 fact = replace(fact, range=replace(fact.range or Range(), constant=True))
             self.bind(target.value, fact)
         elif isinstance(target, (cst.Tuple, cst.List)):

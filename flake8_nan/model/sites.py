@@ -42,6 +42,7 @@ class Sites:
         # id(function), depth -> the parameters every call passes float32 (float32_by_callers)
         self.given: dict[tuple, dict] = {}
         self._parsed: dict[int, Optional[cst.FunctionDef]] = {}
+        self._lines: Optional[list[str]] = None  # the source's, split once for _parse
 
     def callers(self, owner: Optional[str], name: str) -> Optional[list]:
         """The functions (`ast` nodes, with the class that holds them or None) that call
@@ -132,7 +133,9 @@ class Sites:
 
     def _parse(self, fn: ast.AST, holder: Optional[str]) -> Optional[cst.FunctionDef]:
         first = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
-        lines = physical_lines(self.source)[first - 1:fn.end_lineno]
+        if self._lines is None:
+            self._lines = physical_lines(self.source)
+        lines = self._lines[first - 1:fn.end_lineno]
         if fn.col_offset and holder is None:
             return None
         code = "".join(lines) if not fn.col_offset else "class _C:\n" + "".join(lines)

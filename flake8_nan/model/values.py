@@ -549,7 +549,7 @@ class Values:
                                      op is cst.LessThan and c.value <= 0 or
                                      op is cst.LessThanEqual and c.value < 0)
         # `if d:` / `if mask.any():` hold for a nonzero d and a mask with a True entry
-        return not positive and holds and _same(value, _any_of(cond) or cond)
+        return not positive and holds and _same(value, _reduced(cond, "any") or cond)
 
     def _same_value(self, value: cst.CSTNode, tested: cst.CSTNode) -> bool:
         """`value` is what the test compares, or a name bound to it: `d = m.sum()` is
@@ -698,11 +698,13 @@ class Values:
         off = any(self._turns_gradient_off(item.item) for item in node.items)
         on = any(self._turns_gradient_off(item.item, _GRAD_ON) for item in node.items)
         self.no_grad.append(off or self.gradient_off() and not on)
+        self.no_grad_blocks.append(off)
         self.autocast_off.append(any(self._turns_autocast_off(item.item) for item in node.items)
                                  or self.full_precision())
 
     def leave_With(self, node: cst.With) -> None:
         self.no_grad.pop()
+        self.no_grad_blocks.pop()
         self.autocast_off.pop()
 
     def float32_by_callers(self, at: cst.CSTNode, exprs: list) -> bool:
@@ -877,21 +879,10 @@ def _reduced(cond: cst.BaseExpression, how: str) -> Optional[cst.BaseExpression]
     if not isinstance(cond, cst.Call) or not isinstance(cond.func, cst.Attribute) or \
             cond.func.attr.value != how:
         return None
-    args = positional(cond)
     if not cond.args:
         return cond.func.value
-    return args[0] if len(args) == 1 and len(cond.args) == 1 else None
-
-
-def _any_of(cond: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-    """`m` of `m.any()`, `torch.any(m)`."""
-    if isinstance(cond, cst.Call) and isinstance(cond.func, cst.Attribute) and \
-            cond.func.attr.value == "any" and not cond.args:
-        return cond.func.value
-    if isinstance(cond, cst.Call) and isinstance(cond.func, cst.Attribute) and \
-            cond.func.attr.value == "any" and len(positional(cond)) == 1:
-        return positional(cond)[0]
-    return None
+    args = positional(cond)
+    return args[0] if len(args) == 1 else None
 
 
 def _sums_nonempty(model, test: cst.BaseExpression, holds: bool, expr: cst.CSTNode) -> bool:
@@ -904,7 +895,7 @@ def _sums_nonempty(model, test: cst.BaseExpression, holds: bool, expr: cst.CSTNo
         return False  # a sum over one dimension can be 0 in a row while the whole is not
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test, holds = test.expression, not holds
-    inner = _any_of(test)
+    inner = _reduced(test, "any")
     return holds and inner is not None and _same(inner, op.subject)
 
 

@@ -53,7 +53,8 @@ out = F.log_softmax(logits, dim=-1)
         self.entropy_logs: set[int] = set()  # the logs of `p * log(p)`
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        self.entropy_logs.update(id(log) for _, log, _ in xlogx_parts(self.model, node))
+        if self.model.gradient_off():  # only there does an entropy decide a report
+            self.entropy_logs.update(id(log) for _, log, _ in xlogx_parts(self.model, node))
 
     def visit_Call(self, node: cst.Call) -> None:
         op = self.model.call_op(node)
