@@ -45,8 +45,7 @@ class Definitions:
                             or node.name.value == "__init__" and outer.kind == "class"
                             or node.name.value in self.precision.no_grad_callees
                             or INFERENCE_DEF.fullmatch(node.name.value) is not None
-                            or outer.kind == "class" and
-                            INFERENCE_CLASS.fullmatch(outer.name or "") is not None)
+                            or outer.kind == "class" and outer.role)
         self.autocast_off.append(any(self._turns_autocast_off(d.decorator) for d in node.decorators)
                                  or self.full_precision()
                                  or node.name.value in self.precision.autocast_off_callees)
@@ -148,7 +147,10 @@ class Definitions:
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.bind(node.name.value, UNKNOWN)
         self.scope.classes.add(node.name.value)
-        self._push("class", node.name.value)
+        scope = self._push("class", node.name.value)
+        # `class MeanIoU(Metric)` is a metric as `class IoUMetric` is
+        names = [node.name.value, *((dotted(b.value) or "").rsplit(".", 1)[-1] for b in node.bases)]
+        scope.role = any(INFERENCE_CLASS.fullmatch(n) for n in names)
         if self.prescan:
             return
         for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():

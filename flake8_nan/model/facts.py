@@ -71,7 +71,7 @@ UNKNOWN = Fact()
 
 class Scope:
     __slots__ = ("kind", "names", "parent", "attrs", "name", "returns", "return_ranges",
-                 "guards", "classes")
+                 "guards", "classes", "role")
 
     def __init__(self, kind: str, parent: Optional["Scope"], name: str = ""):
         self.kind = kind
@@ -79,6 +79,9 @@ class Scope:
         self.parent = parent
         self.attrs: dict[str, Fact] = {}  # class scopes: self.<attr> set in __init__
         self.name = name
+        # class scopes: a metric or a tracker by its name or a base's (callers.INFERENCE_CLASS),
+        # whose methods take no gradient
+        self.role = False
         # function scopes: the origins of the `return` values seen so far; None once the
         # function is known to give something else (a bare return, a yield)
         self.returns: Optional[list] = []
