@@ -11,7 +11,8 @@ block.  `forward` and `__call__` are left out: code elsewhere calls them.
 
 Inference code is gradient-free by its role as well: the body of a function named for
 prediction, post-processing, tracking or generation (`predict_by_feat`, `post_process`,
-`track`, `generate_beam`), and the methods of a metric or tracker class.  Training calls
+`track`, `generate_beam`), and the methods of a metric or tracker class (by its name or a
+base's).  Training calls
 `loss`/`forward`, and evaluation frameworks run these under `no_grad`.
 """
 from __future__ import annotations
@@ -23,12 +24,13 @@ _GRAD_OFF = r"(?:\bno_grad|\binference_mode)\s*\("
 _AUTOCAST_OFF = r"\bautocast\s*\([^)]*\benabled\s*=\s*False"
 _HINT = re.compile(r"no_grad|inference_mode|enabled\s*=\s*False|"
                    r"(?:def|class)\s+\w*(?:predict|inference|post_?process|track|generate|"
-                   r"Metric|Tracker)")
+                   r"Metric|Tracker)|class\s+\w+\s*\([^)]*(?:Metric|Tracker)")
 # a function named for inference, and a class whose every method is (model.definitions)
 INFERENCE_DEF = re.compile(r"(?:\w*_)?(?:predict|inference|post_?process|track|generate)(?:_\w*)?")
 INFERENCE_CLASS = re.compile(r"\w*(?:Metrics?|Tracker)")
-_ROLE = re.compile(r"^([ \t]*)(?:def\s+(%s)\b|class\s+(%s)\b)" % (
-    INFERENCE_DEF.pattern, INFERENCE_CLASS.pattern), re.M)
+# (a class is one by a base's name too: `class MeanIoU(torchmetrics.Metric)`)
+_ROLE = re.compile(r"^([ \t]*)(?:def\s+(%s)\b|class\s+(?:%s\b|\w+\s*\([^)]*?\b%s\s*[,)]))" % (
+    INFERENCE_DEF.pattern, INFERENCE_CLASS.pattern, INFERENCE_CLASS.pattern), re.M)
 # a `with` statement or a decorator, up to the colon that opens its block (a decorator's
 # block is the body of the `def` it decorates)
 _OPENER = re.compile(r"^([ \t]*)(?:with\b|@)([^\n]*(?:\n(?!\1\S)[^\n]*){0,4})", re.M)

@@ -55,3 +55,32 @@ def test_autocast_off_over_a_header_of_several_lines():
 
 def test_a_module_without_such_blocks_is_not_read():
     assert callers_of("def f(x):\n    return g(x)\n") == (frozenset(), frozenset())
+
+
+def test_a_helper_called_only_from_a_metric_class_by_its_base_runs_without_gradient():
+    module = '''
+import torch
+import torchmetrics
+
+def ratio(a, b):
+    return a / b
+
+def share(a, b):
+    return a / b
+
+class MeanIoU(torchmetrics.Metric):
+    def compute(self):
+        return ratio(self.score, self.count)
+
+class MeanIoULoss(torch.nn.Module):
+    def forward(self, a, b):
+        return share(a, b)
+
+class Scores(metrics.BaseMetric, Mixin):
+    def update(self, a, b):
+        return share(a, b)
+'''
+    no_grad, _ = callers_of(module)
+    assert no_grad == {"ratio"}
+    assert callers_of(module.replace("MeanIoULoss(torch.nn.Module)", "Other(Mixin, Tracker)"))[0] \
+        == {"ratio", "share"}
