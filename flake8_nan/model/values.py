@@ -117,7 +117,8 @@ class Values:
     def _subscript_range(self, expr: cst.Subscript, depth: int) -> Range:
         base = self._range(expr.value, depth + 1)
         # `d[m]` with `m = d > 0`: the selection keeps only what its own test let through
-        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        # (`d[m, None]` too: a new axis or a whole one after it selects nothing more)
+        index = expr.slice[0].slice if all(_whole_axis(e.slice) for e in expr.slice[1:]) else None
         if isinstance(index, cst.Index):
             test, holds = self._test_of(index.value)
             if test is not None and self._implies(test, expr.value, holds, positive=True):
@@ -750,6 +751,14 @@ def _negated_loss(model, expr) -> bool:
         return True
     name = inner.value if isinstance(inner, cst.Name) else ""
     return name in ("ce", "ce_loss", "bce", "logp_t") or name.endswith("_ce")
+
+
+def _whole_axis(index: cst.BaseSlice) -> bool:
+    """`None`, `...` or `:` in a subscript: an axis added or kept whole."""
+    if isinstance(index, cst.Slice):
+        return index.lower is None and index.upper is None and index.step is None
+    return isinstance(index.value, cst.Ellipsis) or \
+        isinstance(index.value, cst.Name) and index.value.value == "None"
 
 
 def _host(a: Range, b: Range) -> Optional[str]:
