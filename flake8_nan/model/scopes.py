@@ -133,7 +133,7 @@ class Scopes:
 
     def visit_For(self, node: cst.For) -> None:
         self._open_frame(node)
-        self._bind_targets(node.target)
+        self._bind_targets(node.target, self.unique_value(node.iter))
 
     def _open_frame(self, node) -> None:
         self.frames.append(_Frame(self.scope, node))

@@ -19,7 +19,8 @@ import libcst as cst
 
 from .. import ranges, traverse, vocab
 from ..ranges import NONZERO, POSITIVE, UNKNOWN, Range
-from .facts import NAMES, NUMBERS, _MAX_DEPTH, Op, keyword, positional, where_parts
+from .facts import NAMES, NUMBERS, _MAX_DEPTH, Fact, Op, Origin, keyword, positional, where_parts
+from .facts import UNKNOWN as NOTHING_KNOWN
 from .sites import float32_by_callers
 
 _GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
@@ -384,6 +385,39 @@ class Values:
             if value is None:
                 return False
             expr = value
+        return False
+
+    def unique_value(self, values: cst.BaseExpression) -> Fact:
+        """What the variable of `for c in values:` is: for `torch.unique(y)`, `y.unique()`
+        or `np.unique(y)` (through a name and `.tolist()`), a value y holds somewhere."""
+        if isinstance(values, cst.Name):
+            values = self.bound_value(values) or values
+        while isinstance(values, cst.Call) and isinstance(values.func, cst.Attribute) and \
+                values.func.attr.value in ("tolist", "cpu", "numpy") and not values.args:
+            values = values.func.value
+        if not isinstance(values, cst.Call) or not isinstance(values.func, cst.Attribute) or \
+                values.func.attr.value != "unique":
+            return NOTHING_KNOWN
+        if self.qualname(values.func) in ("torch.unique", "numpy.unique"):
+            held = values.args[0].value if values.args else None
+        else:
+            held = values.func.value
+        return Fact(origin=Origin("unique_value", node=held)) if held is not None else NOTHING_KNOWN
+
+    def group_mask(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` is `y == c` (or a name bound to it) with c a value y holds
+        (`for c in torch.unique(y):`): it selects at least one element."""
+        if isinstance(expr, cst.Name):
+            expr = self.bound_value(expr) or expr
+        if not isinstance(expr, cst.Comparison) or len(expr.comparisons) != 1 or \
+                not isinstance(expr.comparisons[0].operator, cst.Equal):
+            return False
+        a, b = expr.left, expr.comparisons[0].comparator
+        for c, y in ((a, b), (b, a)):
+            fact = self.lookup(c.value) if isinstance(c, cst.Name) else None
+            if fact is not None and fact.origin is not None and \
+                    fact.origin.kind == "unique_value" and y.deep_equals(fact.origin.node):
+                return True
         return False
 
     def sequence_mask(self, expr: cst.BaseExpression) -> bool:

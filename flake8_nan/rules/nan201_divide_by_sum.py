@@ -98,14 +98,8 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         evidence = ranges.phrase(r.zero) if r.zero and r.count and not (
             summed is not None and summed.subject is not None and
             self.model.length_mask(summed.subject)) else None
-        # `w / w.sum()` normalises a kernel or a distribution made of values each 0
-        # somewhere (a clamped tent, a Gaussian): its sum is 0 only where every weight is,
-        # which the code normalising it rules out (read under nan-strict)
-        normalising = not self.options.strict and summed is not None and \
-            summed.subject is not None and numerator is not None and \
-            self.model.unwrapped(numerator).deep_equals(self.model.unwrapped(summed.subject))
         reason = evidence or self._weights_of(numerator, origin) or (
-            not normalising and self.hazard(denominator) and
+            not self._normalising(numerator, summed) and self.hazard(denominator) and
             f"a sum not known to be nonzero{_named(r.zero)}")
         if not reason:
             return
@@ -116,6 +110,14 @@ out = (x * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1)
         guarded = self.suggest("clamp_min", denominator, x=denominator, floor=floor)
         self.report(denominator, f"division by {reason} gives NaN/inf there; use {guarded}",
                     Fix(denominator, method_call(denominator, "clamp_min", floor_node)))
+
+    def _normalising(self, numerator, summed) -> bool:
+        """`w / w.sum()` normalises a kernel or a distribution made of values each 0
+        somewhere (a clamped tent, a Gaussian): its sum is 0 only where every weight is,
+        which the code normalising it rules out (read under nan-strict)."""
+        return not self.options.strict and summed is not None and summed.subject is not None \
+            and numerator is not None and \
+            self.model.unwrapped(numerator).deep_equals(self.model.unwrapped(summed.subject))
 
     def _size_less_one(self, expr: cst.BaseExpression) -> Optional[str]:
         """`n - 1`, `b * (b - 1)`, `len(x) - 1` of a size n: 0 for a batch of one."""

@@ -60,9 +60,6 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
         # has tested so far.  `x[m].mean() if m.any() else 0` and an early
         # `if not m.any(): return` are guards this rule cannot judge: it stays silent.
         self.tested: list[set[str]] = [set()]
-        # per enclosing `for`: (its variable, the values) of `for c in torch.unique(y):`,
-        # in which `x[y == c]` selects at least one element
-        self.groups: list[Optional[tuple[str, cst.BaseExpression]]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.tested.append(set())
@@ -79,42 +76,6 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
 
     visit_If = visit_IfExp = visit_While = visit_Assert = _test
 
-    def visit_For(self, node: cst.For) -> None:
-        self.groups.append(self._unique_loop(node))
-
-    def leave_For(self, node: cst.For) -> None:
-        self.groups.pop()
-
-    def _unique_loop(self, node: cst.For) -> Optional[tuple[str, cst.BaseExpression]]:
-        """(c, y) of `for c in torch.unique(y):`, `y.unique()`, `np.unique(y)`, through a
-        name bound to one and `.tolist()`."""
-        if not isinstance(node.target, cst.Name):
-            return None
-        values = node.iter
-        if isinstance(values, cst.Name):
-            values = self.model.bound_value(values) or values
-        while isinstance(values, cst.Call) and isinstance(values.func, cst.Attribute) and \
-                values.func.attr.value in ("tolist", "cpu", "numpy") and not values.args:
-            values = values.func.value
-        if not isinstance(values, cst.Call) or not isinstance(values.func, cst.Attribute) or \
-                values.func.attr.value != "unique":
-            return None
-        if self.model.qualname(values.func) in ("torch.unique", "numpy.unique"):
-            return (node.target.value, values.args[0].value) if values.args else None
-        return node.target.value, values.func.value
-
-    def _in_group(self, mask) -> bool:
-        """`y == c` inside `for c in torch.unique(y):`: the group of a value y holds."""
-        if isinstance(mask, cst.Name):
-            mask = self.model.bound_value(mask) or mask
-        if not isinstance(mask, cst.Comparison) or len(mask.comparisons) != 1 or \
-                not isinstance(mask.comparisons[0].operator, cst.Equal):
-            return False
-        a, b = mask.left, mask.comparisons[0].comparator
-        return any(group is not None and any(
-            isinstance(c, cst.Name) and c.value == group[0] and y.deep_equals(group[1])
-            for c, y in ((a, b), (b, a))) for group in self.groups)
-
     def visit_Call(self, node: cst.Call) -> None:
         op = self.model.call_op(node)
         if op is None or op.name not in _REDUCTIONS or op.subject is None:
@@ -123,7 +84,7 @@ out = (loss * mask).sum() / mask.sum().clamp_min(1)
         if found is None or _names(found[1]) & self.tested[-1]:
             return
         x, m = found
-        if _REDUCTIONS[op.name] == "mean" and self._in_group(m):
+        if _REDUCTIONS[op.name] == "mean" and self.model.group_mask(m):
             return  # the values of group c of y, one c of torch.unique(y): never empty
         if _REDUCTIONS[op.name] == "mean" and self._numbers_of(x, m):
             return  # `x[~torch.isnan(x)].mean()` is NaN only where every value is (a std
