@@ -396,8 +396,9 @@ class Values:
                 values.func.attr.value in ("tolist", "cpu", "numpy") and not values.args:
             values = values.func.value
         if not isinstance(values, cst.Call) or not isinstance(values.func, cst.Attribute) or \
-                values.func.attr.value != "unique":
-            return NOTHING_KNOWN
+                values.func.attr.value != "unique" or any(
+                    a.keyword is not None and a.keyword.value.startswith("return_") for a in values.args):
+            return NOTHING_KNOWN  # (with `return_counts=True` it gives a tuple of tensors)
         if self.qualname(values.func) in ("torch.unique", "numpy.unique"):
             held = values.args[0].value if values.args else None
         else:
